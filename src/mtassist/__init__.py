@@ -1,0 +1,1 @@
+"""mtassist: one multi-task virtual-assistant model, trained, distilled, registered and served."""
