@@ -1,0 +1,153 @@
+"""Export: the student to ONNX, a parity check against PyTorch, and the model bundle.
+
+The bundle (contracts.BUNDLE_*) is everything serving needs and nothing else: the ONNX graph,
+the tokenizer, the label space, the response bank with its embeddings, and a model card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import onnxruntime as ort
+import torch
+from torch import nn
+from transformers import PreTrainedTokenizerBase
+
+from mtassist.contracts import (
+    BUNDLE_CARD, BUNDLE_LABELS, BUNDLE_ONNX, BUNDLE_RESPONSE_EMBEDDINGS, BUNDLE_RESPONSE_TEXTS,
+    BUNDLE_TOKENIZER_DIR, ONNX_DYNAMIC_AXES, ONNX_INPUTS, ONNX_OPSET, ONNX_OUTPUTS, PARITY_TOLERANCE,
+)
+from mtassist.core.modeling import MultiTaskModel
+from mtassist.core.tokenization import encode
+
+log = logging.getLogger(__name__)
+logging.getLogger("onnx_ir").setLevel(logging.WARNING)
+
+PARITY_TEXTS = (
+    "turn on the kitchen lights",
+    "set the bedroom brightness to 40 percent",
+    "how are you doing today?",
+    "what is the capital of france",
+    "this movie was a complete waste of time",
+)
+
+
+class ParityError(RuntimeError):
+    """ONNX Runtime and PyTorch disagree beyond the tolerance."""
+
+
+class _OnnxGraph(nn.Module):
+    """The model with a tuple of outputs in ONNX_OUTPUTS order."""
+
+    def __init__(self, model: MultiTaskModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor):
+        return self.model(input_ids, attention_mask, token_type_ids).as_onnx_tuple()
+
+
+def export_onnx(model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, path: Path) -> Path:
+    """Write the model as ONNX with named inputs and outputs and dynamic batch and sequence axes."""
+    model.eval()
+    sample = encode(tokenizer, PARITY_TEXTS[:2], 16)
+    args = tuple(torch.from_numpy(sample[name]) for name in ONNX_INPUTS)
+    batch = torch.export.Dim("batch", min=1, max=1024)
+    sequence = torch.export.Dim("sequence", min=2, max=512)
+    dynamic_shapes = {name: {0: batch, 1: sequence} for name in ONNX_INPUTS}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(
+            _OnnxGraph(model), args, dynamo=True, input_names=list(ONNX_INPUTS), output_names=list(ONNX_OUTPUTS),
+            dynamic_shapes=dynamic_shapes, opset_version=ONNX_OPSET, verbose=False,
+        )
+    program.save(str(path))
+    return path
+
+
+def onnx_session(path: Path, threads: int = 1) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def check_parity(
+    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, path: Path, texts: Sequence[str] = PARITY_TEXTS,
+    max_length: int = 48, tolerance: float = PARITY_TOLERANCE,
+) -> float:
+    """The largest absolute difference between PyTorch and ONNX Runtime over every output.
+
+    Raises:
+        ParityError: when it exceeds `tolerance`.
+    """
+    encoded = encode(tokenizer, texts, max_length)
+    feeds = {name: encoded[name] for name in ONNX_INPUTS}
+    with torch.no_grad():
+        expected = model(**{name: torch.from_numpy(value) for name, value in feeds.items()}).as_onnx_tuple()
+    actual = onnx_session(path).run(list(ONNX_OUTPUTS), feeds)
+    differences = {
+        name: float(np.max(np.abs(e.numpy() - a))) for name, e, a in zip(ONNX_OUTPUTS, expected, actual)
+    }
+    worst = max(differences.values())
+    if worst > tolerance:
+        raise ParityError(
+            f"ONNX Runtime differs from PyTorch by {worst:.2e} (> {tolerance:.0e}) per output {differences}: "
+            "the export is not faithful; check the exporter version and the model's operators"
+        )
+    return worst
+
+
+def embed_texts(session: ort.InferenceSession, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int) -> np.ndarray:
+    """Sentence embeddings from the exported graph itself, so the bank matches what serving computes."""
+    chunks = [np.zeros((0, 0), np.float32)]
+    for start in range(0, len(texts), 64):
+        encoded = encode(tokenizer, texts[start : start + 64], max_length)
+        chunks.append(session.run(["sentence_embedding"], {name: encoded[name] for name in ONNX_INPUTS})[0])
+    return np.concatenate(chunks[1:]).astype(np.float32) if len(chunks) > 1 else np.zeros((0, 0), np.float32)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def export_bundle(
+    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, bundle_dir: Path, response_bank: Sequence[str],
+    card: dict, max_length: int = 48,
+) -> dict:
+    """Write the whole bundle; returns its model card (with `onnx_sha256` and `parity_max_abs_diff`).
+
+    Raises:
+        ParityError: when the exported graph does not reproduce PyTorch's outputs.
+    """
+    bundle_dir = Path(bundle_dir)
+    bundle_dir.mkdir(parents=True, exist_ok=True)
+    onnx_path = export_onnx(model, tokenizer, bundle_dir / BUNDLE_ONNX)
+    parity = check_parity(model, tokenizer, onnx_path, max_length=max_length)
+    log.info("ONNX parity: max abs difference %.2e", parity)
+    tokenizer.save_pretrained(bundle_dir / BUNDLE_TOKENIZER_DIR)
+    model.labels.save(bundle_dir / BUNDLE_LABELS)
+    texts = list(response_bank)
+    (bundle_dir / BUNDLE_RESPONSE_TEXTS).write_text(json.dumps(texts, indent=0))
+    np.save(bundle_dir / BUNDLE_RESPONSE_EMBEDDINGS, embed_texts(onnx_session(onnx_path, 2), tokenizer, texts, max_length))
+    card = {
+        **card,
+        "max_length": max_length,
+        "num_layers": model.num_layers,
+        "onnx_sha256": sha256_file(onnx_path),
+        "parity_max_abs_diff": parity,
+        "response_bank_size": len(texts),
+    }
+    (bundle_dir / BUNDLE_CARD).write_text(json.dumps(card, indent=1, sort_keys=True))
+    return card
