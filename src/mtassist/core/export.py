@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import warnings
 from pathlib import Path
 from typing import Sequence
@@ -24,6 +25,7 @@ from mtassist.contracts import (
     BUNDLE_TOKENIZER_DIR, ONNX_DYNAMIC_AXES, ONNX_INPUTS, ONNX_OPSET, ONNX_OUTPUTS, PARITY_TOLERANCE,
 )
 from mtassist.core.modeling import MultiTaskModel
+from mtassist.errors import MtassistError
 from mtassist.core.tokenization import encode
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ PARITY_TEXTS = (
 )
 
 
-class ParityError(RuntimeError):
+class ParityError(MtassistError):
     """ONNX Runtime and PyTorch disagree beyond the tolerance."""
 
 
@@ -107,11 +109,28 @@ def check_parity(
 
 def embed_texts(session: ort.InferenceSession, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int) -> np.ndarray:
     """Sentence embeddings from the exported graph itself, so the bank matches what serving computes."""
-    chunks = [np.zeros((0, 0), np.float32)]
+    if not texts:
+        raise ValueError("the response bank is empty: the dataset has no replies in its train split")
+    chunks = []
     for start in range(0, len(texts), 64):
         encoded = encode(tokenizer, texts[start : start + 64], max_length)
         chunks.append(session.run(["sentence_embedding"], {name: encoded[name] for name in ONNX_INPUTS})[0])
-    return np.concatenate(chunks[1:]).astype(np.float32) if len(chunks) > 1 else np.zeros((0, 0), np.float32)
+    return np.concatenate(chunks).astype(np.float32)
+
+
+def measure_latency(
+    session: ort.InferenceSession, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str] = PARITY_TEXTS, runs: int = 50,
+) -> dict[str, float]:
+    """Batch-1 latency of the exported graph in ONNX Runtime, over `runs` calls after a warm-up."""
+    feeds = [{name: value for name, value in encode(tokenizer, [text], 48).items() if name in ONNX_INPUTS} for text in texts]
+    for feed in feeds:
+        session.run(None, feed)
+    timings = []
+    for i in range(runs):
+        start = time.perf_counter()
+        session.run(None, feeds[i % len(feeds)])
+        timings.append((time.perf_counter() - start) * 1000)
+    return {"latency_p50_ms": float(np.percentile(timings, 50)), "latency_p95_ms": float(np.percentile(timings, 95))}
 
 
 def sha256_file(path: Path) -> str:
@@ -140,7 +159,8 @@ def export_bundle(
     model.labels.save(bundle_dir / BUNDLE_LABELS)
     texts = list(response_bank)
     (bundle_dir / BUNDLE_RESPONSE_TEXTS).write_text(json.dumps(texts, indent=0))
-    np.save(bundle_dir / BUNDLE_RESPONSE_EMBEDDINGS, embed_texts(onnx_session(onnx_path, 2), tokenizer, texts, max_length))
+    session = onnx_session(onnx_path)
+    np.save(bundle_dir / BUNDLE_RESPONSE_EMBEDDINGS, embed_texts(session, tokenizer, texts, max_length))
     card = {
         **card,
         "max_length": max_length,
@@ -148,6 +168,7 @@ def export_bundle(
         "onnx_sha256": sha256_file(onnx_path),
         "parity_max_abs_diff": parity,
         "response_bank_size": len(texts),
+        **measure_latency(session, tokenizer),
     }
     (bundle_dir / BUNDLE_CARD).write_text(json.dumps(card, indent=1, sort_keys=True))
     return card

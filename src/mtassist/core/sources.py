@@ -14,15 +14,16 @@ import importlib.metadata
 import io
 import json
 import logging
-import subprocess
-import sys
 import tarfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from mtassist.contracts import SENTIMENT_NEUTRAL_BAND
+from mtassist.core.pip_fetch import last_line, pip_download
+from mtassist.errors import MtassistError
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,10 @@ PACKAGES: dict[str, str] = {
 }
 
 
-class SourceError(RuntimeError):
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class SourceError(MtassistError, RuntimeError):
     """A raw source is missing or unreadable; the message says which and what to do."""
 
 
@@ -95,6 +99,11 @@ def _package_dir(module: str, package: str) -> Path:
 
 def load_chitchat_conversations() -> list[Conversation]:
     """Every conversation of chitchat-dataset, by id; a turn joins one speaker's messages."""
+    return list(_chitchat_conversations())
+
+
+@lru_cache(maxsize=1)
+def _chitchat_conversations() -> tuple[Conversation, ...]:
     path = _package_dir("chitchat_dataset", "chitchat-dataset") / "dataset.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -110,7 +119,7 @@ def load_chitchat_conversations() -> list[Conversation]:
         )
         conversations.append(Conversation(conversation_id, tuple(t for t in turns if t)))
     logger.info("chitchat-dataset: %d conversations", len(conversations))
-    return conversations
+    return tuple(conversations)
 
 
 def load_chatterbot_conversations(language: str = "english") -> list[Conversation]:
@@ -124,7 +133,7 @@ def load_chatterbot_conversations(language: str = "english") -> list[Conversatio
     conversations = []
     for path in files:
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            document = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         except (OSError, yaml.YAMLError) as err:
             raise SourceError(f"chatterbot-corpus: cannot parse {path} ({err})") from err
         for index, turns in enumerate(document.get("conversations") or []):
@@ -140,18 +149,13 @@ def fetch_vader_sdist(cache_dir: Path) -> Path:
     target = folder / VADER_SDIST
     if target.is_file():
         return target
-    folder.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-        f"vaderSentiment=={VADER_VERSION}", "-d", str(folder),
-    ]  # fmt: skip
     logger.info("downloading %s into %s", VADER_SDIST, folder)
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    completed = pip_download(f"vaderSentiment=={VADER_VERSION}", folder, source_distribution=True)
     if completed.returncode != 0 or not target.is_file():
-        detail = (completed.stderr or completed.stdout).strip().splitlines()[-1:] or [""]
         raise SourceError(
             f"vaderSentiment: pip could not download vaderSentiment=={VADER_VERSION} "
-            f"({detail[0]}): check access to the package index, or place the sdist at {target}"
+            f"({last_line(completed)}): check access to the package index, or place the sdist "
+            f"at {target}"
         )
     return target
 
@@ -180,15 +184,32 @@ def parse_ground_truth(data: bytes, corpus: str) -> list[RatedSentence]:
                 f"vaderSentiment: {corpus} ground truth line {number} has rating {rating!r}: "
                 "the sdist is corrupt; delete it and run again"
             ) from err
-        cleaned = " ".join(html.unescape(sentence).split())
+        cleaned = " ".join(_unescape(sentence).split())
         if cleaned:
             rows.append(RatedSentence(corpus, sentence_id.strip(), value, cleaned))
     return rows
 
 
+def _unescape(text: str) -> str:
+    """HTML entities, some escaped twice in the source ("&amp;amp;")."""
+    for _ in range(3):
+        unescaped = html.unescape(text)
+        if unescaped == text:
+            break
+        text = unescaped
+    return text
+
+
 def load_vader_ratings(cache_dir: Path) -> list[RatedSentence]:
     """Every rated sentence of the four VADER ground-truth corpora."""
     sdist = fetch_vader_sdist(cache_dir)
+    stat = sdist.stat()
+    return list(_read_vader_sdist(sdist.resolve(), stat.st_size, stat.st_mtime_ns))
+
+
+@lru_cache(maxsize=2)
+def _read_vader_sdist(sdist: Path, size: int, mtime_ns: int) -> tuple[RatedSentence, ...]:
+    """The parsed sdist; `size` and `mtime_ns` make a replaced file a new cache entry."""
     try:
         with tarfile.open(sdist) as outer:
             inner_name = next(
@@ -204,13 +225,14 @@ def load_vader_ratings(cache_dir: Path) -> list[RatedSentence]:
         with tarfile.open(fileobj=io.BytesIO(inner_bytes)) as inner:
             for member in sorted(inner.getmembers(), key=lambda m: m.name):
                 stem = Path(member.name).name.removesuffix("_GroundTruth.txt")
-                if member.isfile() and stem in VADER_CORPORA and member.name.endswith("_GroundTruth.txt"):
+                wanted = member.name.endswith("_GroundTruth.txt") and stem in VADER_CORPORA
+                if member.isfile() and wanted:
                     data = inner.extractfile(member).read()  # type: ignore[union-attr]
                     rows.extend(parse_ground_truth(data, VADER_CORPORA[stem]))
     except (tarfile.TarError, OSError, EOFError) as err:
         raise SourceError(
-            f"vaderSentiment: cannot read {sdist} ({err}): the download is corrupt; "
-            "delete it and run again"
+            f"vaderSentiment: cannot read {sdist} ({' '.join(str(err).split())}): "
+            "the download is corrupt; delete it and run again"
         ) from err
     corpora = {row.corpus for row in rows}
     missing = sorted(set(VADER_CORPORA.values()) - corpora)
@@ -220,7 +242,7 @@ def load_vader_ratings(cache_dir: Path) -> list[RatedSentence]:
             "delete it and run again"
         )
     logger.info("vaderSentiment: %d rated sentences", len(rows))
-    return rows
+    return tuple(rows)
 
 
 def source_versions() -> dict[str, str]:

@@ -1,0 +1,19 @@
+from kfp.dsl import Artifact, Input, Model
+
+from mtassist.components.base import component
+
+
+@component
+def register(bundle: Input[Model], evaluation: Input[Artifact], tracking_uri: str, git_commit: str) -> str:
+    """Register the bundle in MLflow with its lineage and alias `challenger`; returns the version."""
+    import json
+    from pathlib import Path
+
+    from mtassist.core.registry import use_tracking
+    from mtassist.settings import Settings
+    from mtassist.stages import register as run_stage
+
+    settings = Settings.from_env(tracking_uri=tracking_uri or None)
+    use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
+    student_metrics = json.loads(Path(evaluation.path).read_text())["models"]["student"]["metrics"]
+    return run_stage(Path(bundle.path), student_metrics, git_commit)["version"]

@@ -1,0 +1,95 @@
+"""Running the pipeline: locally through kfp's subprocess runner, compiled for a cluster, or submitted.
+
+The local run hands every location to the pipeline as a parameter resolved from `Settings`,
+so the components write where the CLI reads, and the same pipeline takes cluster locations
+as parameters (or from its config map) in Kubeflow.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mtassist.errors import MtassistError
+from mtassist.settings import Settings
+
+
+class PipelineFailed(MtassistError):
+    """A pipeline step failed; its own error is in the log above."""
+
+
+@dataclass
+class RunOptions:
+    """The pipeline's tunable parameters (locations come from Settings)."""
+
+    data_size: str = "default"
+    seed: int = 13
+    teacher_epochs: float = 1.0
+    student_epochs: float = 1.0
+    max_steps: int = 0
+    batch_size: int = 32
+    student_layers: int = 2
+    latency_budget_ms: float = 50.0
+    check_answers: bool = True
+
+
+def pipeline_arguments(settings: Settings, options: RunOptions, git_commit: str) -> dict[str, object]:
+    return {
+        **asdict(options),
+        "model_source": settings.model_source,
+        "tracking_uri": settings.resolved_tracking_uri,
+        "cache_dir": str(settings.cache_dir),
+        "model_repository": str(settings.model_repository),
+        "triton_url": "",
+        "git_commit": git_commit,
+    }
+
+
+def run_locally(settings: Settings, options: RunOptions) -> None:
+    """Run every step in this Python environment, one subprocess per step.
+
+    Raises:
+        PipelineFailed: naming the step that failed.
+    """
+    from kfp import local
+
+    from mtassist.core.registry import git_commit
+    from mtassist.pipelines.training import training_pipeline
+
+    os.environ["MTASSIST_HOME"] = str(settings.home)
+    os.environ.setdefault("PIP_NO_INDEX", "1")
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    settings.pipeline_root.mkdir(parents=True, exist_ok=True)
+    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(settings.pipeline_root))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*non-Python base image.*")
+        try:
+            training_pipeline(**pipeline_arguments(settings, options, git_commit()))
+        except RuntimeError as error:
+            first_line = re.sub(r"\x1b\[[0-9;]*m", "", str(error).splitlines()[0])
+            raise PipelineFailed(f"{first_line} Its error is in the log above.") from error
+
+
+def compile_pipeline(output: Path) -> Path:
+    from kfp import compiler
+
+    from mtassist.pipelines.training import training_pipeline
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    compiler.Compiler().compile(training_pipeline, package_path=str(output))
+    return output
+
+
+def submit(host: str, arguments: dict[str, object], experiment: str = "mtassist") -> str:
+    """Start a run on a Kubeflow Pipelines endpoint; returns the run id."""
+    import kfp
+
+    from mtassist.pipelines.training import training_pipeline
+
+    client = kfp.Client(host=host)
+    run = client.create_run_from_pipeline_func(training_pipeline, arguments=arguments, experiment_name=experiment)
+    return run.run_id

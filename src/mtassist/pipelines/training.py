@@ -1,0 +1,91 @@
+"""The mtassist training pipeline (Kubeflow Pipelines v2).
+
+Steps:
+ 1. ingest           build the multi-task dataset from the packaged sources; its hash is its version
+ 2. validate         Great Expectations suite; a failure stops the run before training
+ 3. train_teacher    fine-tune the pretrained encoder with every head (a GPU node in a cluster)
+ 4. distill_student  distil the teacher into a student with fewer layers (a GPU node in a cluster)
+ 5. evaluate         every head of teacher and student on the test split
+ 6. export           ONNX with dynamic axes, parity-checked against PyTorch, packed as a bundle
+ 7. register         MLflow model version with lineage, alias `challenger`
+ 8. promote          `champion` moves to the challenger only if it passes the gate
+ 9. deploy           Triton model repository from the champion, loaded by the server
+10. smoke_test       gRPC calls that must answer correctly
+
+Run it locally with `mtassist run`; compile it for a cluster with `mtassist pipeline compile`.
+"""
+
+
+from kfp import dsl
+
+from mtassist.components.deploy import deploy
+from mtassist.components.distill_student import distill_student
+from mtassist.components.evaluate import evaluate
+from mtassist.components.export import export
+from mtassist.components.ingest import ingest
+from mtassist.components.promote import promote
+from mtassist.components.register import register
+from mtassist.components.smoke_test import smoke_test
+from mtassist.components.train_teacher import train_teacher
+from mtassist.components.validate import validate
+from mtassist.pipelines.kubernetes import on_cluster_state, on_gpu_node
+from mtassist.settings import DEFAULT_MODEL_SOURCE
+
+PIPELINE_NAME = "mtassist-training"
+
+
+@dsl.pipeline(name=PIPELINE_NAME, description="Train, distil, register, promote and serve the mtassist multi-task model.")
+def training_pipeline(
+    data_size: str = "default",
+    seed: int = 13,
+    model_source: str = DEFAULT_MODEL_SOURCE,
+    teacher_epochs: float = 1.0,
+    student_epochs: float = 1.0,
+    max_steps: int = 0,
+    batch_size: int = 32,
+    student_layers: int = 2,
+    latency_budget_ms: float = 50.0,
+    tracking_uri: str = "",
+    cache_dir: str = "",
+    model_repository: str = "",
+    triton_url: str = "",
+    git_commit: str = "unknown",
+    check_answers: bool = True,
+):
+    ingest_task = ingest(data_size=data_size, seed=seed, cache_dir=cache_dir).set_display_name("1. ingest")
+    dataset = ingest_task.outputs["dataset"]
+    validate_task = validate(dataset=dataset).set_display_name("2. validate")
+
+    teacher_task = train_teacher(
+        dataset=dataset, model_source=model_source, cache_dir=cache_dir, tracking_uri=tracking_uri,
+        epochs=teacher_epochs, max_steps=max_steps, batch_size=batch_size, seed=seed,
+    ).set_display_name("3. train teacher").after(validate_task)
+    student_task = distill_student(
+        dataset=dataset, teacher=teacher_task.outputs["teacher"], tracking_uri=tracking_uri,
+        student_layers=student_layers, epochs=student_epochs, max_steps=max_steps, batch_size=batch_size, seed=seed,
+    ).set_display_name("4. distill student")
+    evaluate_task = evaluate(
+        dataset=dataset, teacher=teacher_task.outputs["teacher"], student=student_task.outputs["student"]
+    ).set_display_name("5. evaluate")
+    export_task = export(dataset=dataset, student=student_task.outputs["student"]).set_display_name("6. export")
+    register_task = register(
+        bundle=export_task.outputs["bundle"], evaluation=evaluate_task.outputs["evaluation"],
+        tracking_uri=tracking_uri, git_commit=git_commit,
+    ).set_display_name("7. register")
+    promote_task = promote(
+        version=register_task.output, tracking_uri=tracking_uri, latency_budget_ms=latency_budget_ms
+    ).set_display_name("8. promote")
+    deploy_task = deploy(
+        tracking_uri=tracking_uri, model_repository=model_repository, triton_url=triton_url
+    ).set_display_name("9. deploy").after(promote_task)
+    smoke_task = smoke_test(
+        model_repository=model_repository, triton_url=triton_url, deployed_version=deploy_task.output,
+        check_answers=check_answers,
+    ).set_display_name("10. smoke test")
+
+    tasks = (ingest_task, validate_task, teacher_task, student_task, evaluate_task, export_task, register_task,
+             promote_task, deploy_task, smoke_task)
+    for task in tasks:
+        on_cluster_state(task)
+    for task in (teacher_task, student_task):
+        on_gpu_node(task)

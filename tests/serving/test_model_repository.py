@@ -1,0 +1,188 @@
+"""The model-repository builder: configs parsed back into Triton's ModelConfig and held to contracts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from tritonclient.grpc import model_config_pb2 as mc
+
+from mtassist import contracts
+from mtassist.serving.bundle import BundleError, read_bundle
+from mtassist.serving.layout import MANIFEST, ONNX_MODEL_FILE, PARAM_INTRA_OP_THREADS, PYTHON_MODEL_FILE
+from mtassist.serving.model_configs import (
+    MODEL_NAMES,
+    HeadDims,
+    ServingOptions,
+    model_configs,
+    parse_pbtxt,
+)
+from mtassist.serving.repository import build_model_repository, read_manifest
+
+DIMS = HeadDims(n_route=3, n_intent=4, n_slot_tags=7, n_sentiment=3, embedding_dim=8)
+TOKENIZER_OUTPUTS = {*contracts.ONNX_INPUTS, contracts.TRITON_TOKEN_OFFSETS}
+
+
+def _read_configs(repository: Path) -> dict[str, mc.ModelConfig]:
+    return {path.parent.name: parse_pbtxt(path.read_text()) for path in repository.glob("*/config.pbtxt")}
+
+
+def _tensors(tensors) -> dict[str, tuple[int, list[int]]]:
+    return {t.name: (t.data_type, list(t.dims)) for t in tensors}
+
+
+@pytest.fixture(scope="module")
+def local_repository(tiny_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_model_repository(tiny_bundle, tmp_path_factory.mktemp("local") / "model-repository")
+
+
+def test_every_config_parses_into_tritons_model_config_with_its_folder_name(local_repository):
+    configs = _read_configs(local_repository)
+    assert set(configs) == set(MODEL_NAMES)
+    for name, config in configs.items():
+        assert config.name == name
+        assert config.max_batch_size == ServingOptions().max_batch_size
+        assert (local_repository / name / "1").is_dir()
+
+
+def test_tensor_names_and_types_are_the_contracts(local_repository):
+    configs = _read_configs(local_repository)
+    string = (mc.TYPE_STRING, [1])
+
+    assistant = configs[contracts.TRITON_ASSISTANT_MODEL]
+    assert _tensors(assistant.input) == {contracts.TRITON_INPUT_TEXT: string, contracts.TRITON_INPUT_TASKS: string}
+    assert [i.optional for i in assistant.input] == [False, True]
+    assert _tensors(assistant.output) == {contracts.TRITON_OUTPUT_JSON: string}
+    assert _tensors(configs[contracts.TRITON_ENSEMBLE_MODEL].output) == {contracts.TRITON_OUTPUT_JSON: string}
+
+    assert set(_tensors(configs[contracts.TRITON_TOKENIZER_MODEL].output)) == TOKENIZER_OUTPUTS
+    encoder = configs[contracts.TRITON_ENCODER_MODEL]
+    assert [i.name for i in encoder.input] == list(contracts.ONNX_INPUTS)
+    assert [o.name for o in encoder.output] == list(contracts.ONNX_OUTPUTS)
+    assert all(i.data_type == mc.TYPE_INT64 for i in encoder.input)
+    assert all(o.data_type == mc.TYPE_FP32 for o in encoder.output)
+    assert encoder.dynamic_batching.max_queue_delay_microseconds > 0
+
+
+def test_the_encoder_output_dims_come_from_the_bundle(local_repository):
+    encoder = _read_configs(local_repository)[contracts.TRITON_ENCODER_MODEL]
+    dims = {o.name: list(o.dims) for o in encoder.output}
+    assert dims == {
+        "route_logits": [3],
+        "intent_logits": [4],
+        "slot_logits": [-1, 7],
+        "sentiment_logits": [3],
+        "sentence_embedding": [8],
+    }
+
+
+def test_the_ensemble_wires_each_step_to_tensors_that_exist_with_the_same_type(local_repository):
+    configs = _read_configs(local_repository)
+    ensemble = configs[contracts.TRITON_ENSEMBLE_MODEL]
+    assert ensemble.platform == "ensemble"
+    available = _tensors(ensemble.input)
+    steps = ensemble.ensemble_scheduling.step
+    assert [step.model_name for step in steps] == [
+        contracts.TRITON_TOKENIZER_MODEL,
+        contracts.TRITON_ENCODER_MODEL,
+        contracts.TRITON_POSTPROCESS_MODEL,
+    ]
+    for step in steps:
+        model = configs[step.model_name]
+        inputs, outputs = _tensors(model.input), _tensors(model.output)
+        assert set(step.input_map) == {i.name for i in model.input if not i.optional}
+        for model_input, ensemble_tensor in step.input_map.items():
+            assert ensemble_tensor in available, f"{step.model_name} reads {ensemble_tensor}, which nothing made"
+            assert available[ensemble_tensor][0] == inputs[model_input][0]
+        for model_output, ensemble_tensor in step.output_map.items():
+            available[ensemble_tensor] = outputs[model_output]
+    assert set(_tensors(ensemble.output)) <= set(available)
+
+
+def test_the_local_target_runs_every_model_on_the_python_backend_with_its_files(local_repository):
+    configs = _read_configs(local_repository)
+    for name in MODEL_NAMES[:-1]:
+        assert configs[name].backend == "python"
+        assert configs[name].instance_group[0].kind == mc.ModelInstanceGroup.KIND_CPU
+        assert (local_repository / name / "1" / PYTHON_MODEL_FILE).is_file()
+    assert configs[contracts.TRITON_ENCODER_MODEL].parameters[PARAM_INTRA_OP_THREADS].string_value == "0"
+    version = local_repository / contracts.TRITON_ENCODER_MODEL / "1"
+    assert (version / ONNX_MODEL_FILE).is_file()
+    assert (local_repository / contracts.TRITON_TOKENIZER_MODEL / "1" / contracts.BUNDLE_TOKENIZER_DIR / "tokenizer.json").is_file()
+    for name in (contracts.TRITON_ASSISTANT_MODEL, contracts.TRITON_POSTPROCESS_MODEL):
+        for file_name in (contracts.BUNDLE_LABELS, contracts.BUNDLE_RESPONSE_TEXTS, contracts.BUNDLE_RESPONSE_EMBEDDINGS, contracts.BUNDLE_CARD):
+            assert (local_repository / name / "1" / file_name).is_file()
+
+
+def test_the_manifest_names_the_model_version_and_target(local_repository):
+    manifest = read_manifest(local_repository)
+    assert manifest["model_version"] == "3"
+    assert manifest["target"] == "local"
+    assert manifest["models"] == list(MODEL_NAMES)
+    assert len(manifest["onnx_sha256"]) == 64
+    assert not (local_repository / MANIFEST).is_dir()
+
+
+@pytest.mark.parametrize("target", ["onnxruntime", "tensorrt"])
+def test_cluster_targets_put_the_encoder_on_the_onnxruntime_backend(tiny_bundle, tmp_path, target):
+    repository = build_model_repository(tiny_bundle, tmp_path / "repo", target=target)
+    encoder = _read_configs(repository)[contracts.TRITON_ENCODER_MODEL]
+    assert encoder.platform == "onnxruntime_onnx"
+    assert not encoder.backend
+    assert encoder.default_model_filename == ONNX_MODEL_FILE
+    assert sorted(p.name for p in (repository / contracts.TRITON_ENCODER_MODEL / "1").iterdir()) == [ONNX_MODEL_FILE]
+    accelerators = encoder.optimization.execution_accelerators.gpu_execution_accelerator
+    if target == "tensorrt":
+        assert [a.name for a in accelerators] == ["tensorrt"]
+        assert accelerators[0].parameters["precision_mode"] == "FP16"
+        assert encoder.instance_group[0].kind == mc.ModelInstanceGroup.KIND_GPU
+    else:
+        assert not accelerators
+
+
+def test_rebuilding_replaces_the_models_in_place_and_keeps_other_folders(tiny_bundle, tmp_path):
+    repository = build_model_repository(tiny_bundle, tmp_path / "repo")
+    (repository / "other_model").mkdir()
+    bundle = shutil.copytree(tiny_bundle, tmp_path / "bundle-4")
+    card = json.loads((bundle / contracts.BUNDLE_CARD).read_text())
+    (bundle / contracts.BUNDLE_CARD).write_text(json.dumps({**card, "model_version": "4"}))
+
+    build_model_repository(bundle, repository, options=ServingOptions(max_batch_size=8))
+
+    assert read_manifest(repository)["model_version"] == "4"
+    card_copy = repository / contracts.TRITON_ASSISTANT_MODEL / "1" / contracts.BUNDLE_CARD
+    assert json.loads(card_copy.read_text())["model_version"] == "4"
+    assert _read_configs(repository)[contracts.TRITON_ASSISTANT_MODEL].max_batch_size == 8
+    assert (repository / "other_model").is_dir()
+    assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []
+
+
+def test_a_bundle_without_a_file_is_rejected_naming_it(tiny_bundle, tmp_path):
+    bundle = shutil.copytree(tiny_bundle, tmp_path / "bundle")
+    (bundle / contracts.BUNDLE_RESPONSE_TEXTS).unlink()
+    with pytest.raises(BundleError, match=f"lacks {contracts.BUNDLE_RESPONSE_TEXTS}: export it again"):
+        build_model_repository(bundle, tmp_path / "repo")
+    assert not (tmp_path / "repo").exists()
+
+
+def test_labels_that_disagree_with_the_graph_are_rejected(tiny_bundle, tmp_path):
+    bundle = shutil.copytree(tiny_bundle, tmp_path / "bundle")
+    labels = json.loads((bundle / contracts.BUNDLE_LABELS).read_text())
+    labels["intent"].append("HassExtra")
+    (bundle / contracts.BUNDLE_LABELS).write_text(json.dumps(labels))
+    with pytest.raises(BundleError, match=r"output intent_logits has dims \[4\].*say \[5\]"):
+        read_bundle(bundle)
+
+
+def test_a_model_card_without_max_length_is_rejected(tiny_bundle, tmp_path):
+    bundle = shutil.copytree(tiny_bundle, tmp_path / "bundle")
+    (bundle / contracts.BUNDLE_CARD).write_text(json.dumps({"model_version": "3"}))
+    with pytest.raises(BundleError, match="has no max_length"):
+        read_bundle(bundle)
+
+
+def test_an_unknown_target_is_rejected():
+    with pytest.raises(ValueError, match="unknown target 'triton': choose from local, onnxruntime, tensorrt"):
+        model_configs(DIMS, target="triton")

@@ -1,0 +1,207 @@
+"""The real tritonserver on a repository built from the tiny bundle, asked over gRPC."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tritonclient.grpc as grpcclient
+from tritonclient.utils import InferenceServerException
+
+from conftest import MODEL_VERSION, REPLIES, free_ports
+from mtassist import contracts
+from mtassist.serving.client import AssistantClient, TritonRequestError
+from mtassist.serving.launcher import TritonServer, TritonServerError
+from mtassist.serving.model_configs import MODEL_NAMES
+from mtassist.serving.repository import build_model_repository
+
+pytestmark = pytest.mark.slow
+
+COMMAND = "Turn on the lights in the kitchen"
+CHITCHAT = "how are you today?"
+POSITIVE_CHITCHAT = "I love this, great day"
+SCORED = ("route", "intent", "sentiment")
+
+
+@pytest.fixture(scope="module")
+def repository(tiny_bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_model_repository(tiny_bundle, tmp_path_factory.mktemp("serving") / "model-repository")
+
+
+@pytest.fixture(scope="module")
+def server(repository: Path, triton_server_dir: Path):
+    server = TritonServer(repository, ports=free_ports(), server_dir=triton_server_dir, startup_timeout_s=120)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server: TritonServer):
+    with AssistantClient(server.grpc_url) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def ensemble(server: TritonServer):
+    with AssistantClient(server.grpc_url, model=contracts.TRITON_ENSEMBLE_MODEL) as client:
+        yield client
+
+
+def check_contract(text: str, answer: dict) -> None:
+    """The answer has the contract's keys, each with the contract's types."""
+    assert set(answer) <= {*contracts.ANSWER_HEADS, "model_version"}
+    assert answer["model_version"] == MODEL_VERSION
+    for head in SCORED:
+        if head in answer:
+            assert set(answer[head]) == {"label", "score"}
+            assert isinstance(answer[head]["label"], str)
+            assert 0.0 <= answer[head]["score"] <= 1.0
+    for span in answer.get("slots", []):
+        assert set(span) == {"name", "value", "start", "end"}
+        assert isinstance(span["start"], int) and isinstance(span["end"], int)
+        assert text[span["start"] : span["end"]] == span["value"]
+    for reply in answer.get("replies", []):
+        assert set(reply) == {"text", "score"}
+        assert reply["text"] in REPLIES
+        assert -1.0 <= reply["score"] <= 1.0
+
+
+def test_every_model_is_ready(client):
+    states = {model["name"]: model.get("state") for model in client.repository_index()}
+    assert states == {name: "READY" for name in MODEL_NAMES}
+    assert client.server_metadata()["version"].startswith("2.")
+
+
+def test_a_command_gets_its_intent_and_slots_and_no_replies(client):
+    [answer] = client.ask([COMMAND])
+    check_contract(COMMAND, answer)
+    assert list(answer) == ["route", "intent", "slots", "sentiment", "model_version"]
+    assert answer["route"]["label"] == "command"
+    assert answer["intent"]["label"] == "HassTurnOn"
+    assert answer["slots"] == [{"name": "area", "value": "kitchen", "start": 26, "end": 33}]
+
+
+def test_chitchat_gets_replies_and_no_intent_or_slots(client):
+    plain, positive = client.ask([CHITCHAT, POSITIVE_CHITCHAT])
+    for text, answer in ((CHITCHAT, plain), (POSITIVE_CHITCHAT, positive)):
+        check_contract(text, answer)
+        assert list(answer) == ["route", "sentiment", "replies", "model_version"]
+        assert answer["route"]["label"] == "chitchat"
+        assert len(answer["replies"]) == contracts.DEFAULT_TOP_K_REPLIES
+    assert positive["sentiment"]["label"] == "positive"
+
+
+def test_tasks_pick_the_heads(client):
+    assert list(client.ask([CHITCHAT], tasks=["sentiment"])[0]) == ["sentiment", "model_version"]
+    assert list(client.ask([COMMAND], tasks=["route", "replies"])[0]) == ["route", "model_version"]
+
+
+def test_bad_requests_get_an_error_naming_the_problem_and_the_server_keeps_answering(client, server):
+    with pytest.raises(TritonRequestError, match="unknown head 'bogus' in TASKS") as unknown:
+        client.ask([COMMAND], tasks=["intent", "bogus"])
+    assert unknown.value.status == "StatusCode.INVALID_ARGUMENT"
+    with pytest.raises(TritonRequestError, match="TEXT row 1 is empty"):
+        client.ask([COMMAND, "   "])
+
+    raw = grpcclient.InferenceServerClient(server.grpc_url)
+    wide = grpcclient.InferInput(contracts.TRITON_INPUT_TEXT, [1, 2], "BYTES")
+    wide.set_data_from_numpy(np.array([[b"a", b"b"]], dtype=object))
+    with pytest.raises(InferenceServerException, match="shape") as shape:
+        raw.infer(contracts.TRITON_ASSISTANT_MODEL, [wide])
+    assert contracts.TRITON_INPUT_TEXT in shape.value.message()
+    raw.close()
+
+    assert client.ask([COMMAND])[0]["intent"]["label"] == "HassTurnOn"
+
+
+def test_the_ensemble_answers_every_head_for_every_route(ensemble):
+    for text, answer in zip([COMMAND, CHITCHAT], ensemble.ask([COMMAND, CHITCHAT])):
+        check_contract(text, answer)
+        assert list(answer) == [*contracts.ANSWER_HEADS, "model_version"]
+    with pytest.raises(TritonRequestError, match="TEXT row 0 is empty"):
+        ensemble.ask([""])
+
+
+def test_more_texts_than_one_batch_come_back_in_order(client):
+    texts = [COMMAND if i % 3 == 0 else CHITCHAT for i in range(40)]
+    routes = [answer["route"]["label"] for answer in client.ask(texts)]
+    assert routes == ["command" if i % 3 == 0 else "chitchat" for i in range(40)]
+
+
+def test_concurrent_requests_of_different_lengths_are_batched_without_mixing_answers(client, ensemble):
+    texts = [COMMAND, CHITCHAT, "switch on the bedroom lights please now", POSITIVE_CHITCHAT, "hi"] * 4
+    expected = [client.ask([text])[0] for text in texts] + [ensemble.ask([text])[0] for text in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(client.ask, [text]) for text in texts]
+        futures += [pool.submit(ensemble.ask, [text]) for text in texts]
+        answers = [future.result()[0] for future in futures]
+    for got, want in zip(answers, expected):
+        assert list(got) == list(want)
+        assert got.get("slots") == want.get("slots")
+        for head in SCORED:
+            if head in want:
+                assert got[head]["label"] == want[head]["label"]
+                assert got[head]["score"] == pytest.approx(want[head]["score"], abs=1e-4)
+
+
+def test_metrics_are_exposed_for_prometheus(client, server):
+    client.ask([COMMAND])
+    with urllib.request.urlopen(server.metrics_url, timeout=5) as response:
+        metrics = response.read().decode()
+    assert 'nv_inference_request_success{model="assistant"' in metrics
+
+
+def test_explicit_mode_loads_through_the_api_and_reloads_a_rebuilt_repository(tiny_bundle, tmp_path, triton_server_dir):
+    repository = build_model_repository(tiny_bundle, tmp_path / "model-repository")
+    server = TritonServer(repository, ports=free_ports(), server_dir=triton_server_dir, model_control_mode="explicit")
+    try:
+        server.start()
+        with AssistantClient(server.grpc_url) as client:
+            assert not client.is_ready()
+            client.load_models()
+            assert client.ask([COMMAND])[0]["model_version"] == MODEL_VERSION
+
+            bundle = shutil.copytree(tiny_bundle, tmp_path / "bundle-4")
+            card = json.loads((bundle / contracts.BUNDLE_CARD).read_text())
+            (bundle / contracts.BUNDLE_CARD).write_text(json.dumps({**card, "model_version": "4"}))
+            build_model_repository(bundle, repository)
+            client.load_models([contracts.TRITON_ASSISTANT_MODEL])
+            assert client.ask([COMMAND])[0]["model_version"] == "4"
+
+            client.unload_models([contracts.TRITON_ASSISTANT_MODEL])
+            with pytest.raises(TritonRequestError, match="assistant"):
+                client.ask([COMMAND])
+    finally:
+        server.stop()
+    assert not server.running
+
+
+def test_a_server_that_does_not_come_up_names_its_last_log_lines_and_log(tmp_path, triton_server_dir):
+    model = tmp_path / "repo" / "broken"
+    (model / "1").mkdir(parents=True)
+    (model / "config.pbtxt").write_text(
+        'name: "broken"\nbackend: "python"\nmax_batch_size: 0\n'
+        'input { name: "X" data_type: TYPE_STRING dims: [ 1 ] }\n'
+        'output { name: "Y" data_type: TYPE_STRING dims: [ 1 ] }\n'
+    )
+    (model / "1" / "model.py").write_text(
+        "class TritonPythonModel:\n    def initialize(self, args):\n        raise RuntimeError('broken on purpose')\n"
+    )
+    log_path = tmp_path / "triton.log"
+    server = TritonServer(tmp_path / "repo", ports=free_ports(), server_dir=triton_server_dir, log_path=log_path)
+    with pytest.raises(TritonServerError) as error:
+        server.start()
+    message = str(error.value)
+    assert message.startswith("tritonserver exited with code")
+    assert "broken on purpose" in message
+    assert f"(full log: {log_path})" in message
+    assert "broken on purpose" in log_path.read_text()
+    assert not server.running
