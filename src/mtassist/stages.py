@@ -224,7 +224,7 @@ def _prefixed(metrics: dict[str, float], prefix: str) -> dict[str, float]:
     return {prefix + k: float(v) for k, v in metrics.items() if k != "step"}
 
 
-def deploy(model_repository: Path, triton_url: str = "", reference: str = CHAMPION_ALIAS) -> str:
+def deploy(model_repository: Path, triton_url: str = "", reference: str = CHAMPION_ALIAS, target: str = "local") -> str:
     """Build the Triton model repository from a registered version (the champion by default).
 
     The repository is written beside the old one and swapped in model by model, so a failed
@@ -241,7 +241,7 @@ def deploy(model_repository: Path, triton_url: str = "", reference: str = CHAMPI
         bundle_dir, version = download_bundle(reference, Path(scratch))
         card_path = bundle_dir / BUNDLE_CARD
         card_path.write_text(json.dumps({**json.loads(card_path.read_text()), "model_version": version.version}))
-        build_model_repository(bundle_dir, model_repository)
+        build_model_repository(bundle_dir, model_repository, target=target)
     log.info("model repository %s now holds version %s", model_repository, version.version)
     if triton_url:
         from mtassist.serving.client import AssistantClient

@@ -174,14 +174,28 @@ def test_splits_follow_the_configured_fractions_by_group() -> None:
     assert abs(shares["test"] / len(rows) - 0.1) < 0.02
 
 
-def test_an_intent_with_a_single_template_stays_in_train() -> None:
-    rows = [
-        {"source": "intents", "group": "intents:HassNevermind:0:0", "text": t, "route": "command",
-         "intent": "HassNevermind", "split": None}
-        for t in ("never mind", "nevermind")
+def _intent_rows(intent: str, n_templates: int) -> list[dict]:
+    return [
+        {"source": "intents", "group": f"intents:{intent}:0:{t}", "text": f"{intent} {t} {i}",
+         "route": "command", "intent": intent, "split": None}
+        for t in range(n_templates) for i in range(3)
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("n_templates", "held_out"),
+    [(1, set()), (2, {"test"}), (3, {"test"}), (4, {"test", "validation"}), (7, {"test", "validation"})],
+)
+def test_an_intent_with_a_few_templates_still_reaches_the_held_out_splits(n_templates: int, held_out: set) -> None:
+    rows = _intent_rows("HassFew", n_templates)
     assign_splits(rows, DatasetConfig())
-    assert {r["split"] for r in rows} == {"train"}
+    per_group = defaultdict(set)
+    for row in rows:
+        per_group[row["group"]].add(row["split"])
+    assert all(len(splits) == 1 for splits in per_group.values())
+    splits = Counter(split for (split,) in per_group.values())
+    assert set(splits) - {"train"} == held_out
+    assert splits["train"] >= max(1, n_templates - 2)
 
 
 def test_a_text_in_two_splits_is_kept_only_in_the_earliest() -> None:

@@ -128,17 +128,3 @@ def triton_server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     return prepare_server_dir(tmp_path_factory.mktemp("server") / "tritonserver")
 
-
-def free_ports() -> contracts.Ports:
-    """Three distinct loopback ports nothing listens on."""
-    import socket
-
-    sockets = [socket.socket() for _ in range(3)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        grpc, http, metrics = (sock.getsockname()[1] for sock in sockets)
-    finally:
-        for sock in sockets:
-            sock.close()
-    return contracts.Ports(grpc=grpc, http=http, metrics=metrics)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import mtassist
 from mtassist.contracts import Ports
 from mtassist.serving.launcher import (
     STUB_NAME,
@@ -20,9 +21,6 @@ from mtassist.serving.launcher import (
     server_environment,
     wheel_libs_dir,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
 def some_repository(tmp_path: Path) -> Path:
@@ -69,7 +67,7 @@ def test_the_environment_lets_the_stub_find_the_wheel_libs_this_python_and_mtass
     env = server_environment({"PATH": "/usr/bin", "LD_LIBRARY_PATH": "/opt/lib"})
     assert env["LD_LIBRARY_PATH"].split(":") == [str(wheel_libs_dir()), sysconfig.get_config_var("LIBDIR"), "/opt/lib"]
     assert env["PATH"].split(":") == [str(Path(sys.executable).parent), "/usr/bin"]
-    assert env["PYTHONPATH"].split(":")[0] == str(REPO_ROOT / "src")
+    assert env["PYTHONPATH"].split(":")[0] == str(Path(mtassist.__file__).resolve().parent.parent)
 
 
 def test_the_server_tree_is_copied_once_with_the_stub_of_this_python(tmp_path):

@@ -13,10 +13,9 @@ import pytest
 import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
 
-from conftest import MODEL_VERSION, REPLIES, free_ports
 from mtassist import contracts
 from mtassist.serving.client import AssistantClient, TritonRequestError
-from mtassist.serving.launcher import TritonServer, TritonServerError
+from mtassist.serving.launcher import TritonServer, TritonServerError, free_ports
 from mtassist.serving.model_configs import MODEL_NAMES
 from mtassist.serving.repository import build_model_repository
 
@@ -55,10 +54,17 @@ def ensemble(server: TritonServer):
         yield client
 
 
-def check_contract(text: str, answer: dict) -> None:
-    """The answer has the contract's keys, each with the contract's types."""
+@pytest.fixture(scope="module")
+def check_contract(tiny_bundle: Path):
+    """Checks that an answer has the contract's keys, each with the contract's types."""
+    model_version = json.loads((tiny_bundle / contracts.BUNDLE_CARD).read_text())["model_version"]
+    replies = json.loads((tiny_bundle / contracts.BUNDLE_RESPONSE_TEXTS).read_text())
+    return lambda text, answer: _check_contract(text, answer, model_version, replies)
+
+
+def _check_contract(text: str, answer: dict, model_version: str, replies: list[str]) -> None:
     assert set(answer) <= {*contracts.ANSWER_HEADS, "model_version"}
-    assert answer["model_version"] == MODEL_VERSION
+    assert answer["model_version"] == model_version
     for head in SCORED:
         if head in answer:
             assert set(answer[head]) == {"label", "score"}
@@ -70,7 +76,7 @@ def check_contract(text: str, answer: dict) -> None:
         assert text[span["start"] : span["end"]] == span["value"]
     for reply in answer.get("replies", []):
         assert set(reply) == {"text", "score"}
-        assert reply["text"] in REPLIES
+        assert reply["text"] in replies
         assert -1.0 <= reply["score"] <= 1.0
 
 
@@ -80,7 +86,7 @@ def test_every_model_is_ready(client):
     assert client.server_metadata()["version"].startswith("2.")
 
 
-def test_a_command_gets_its_intent_and_slots_and_no_replies(client):
+def test_a_command_gets_its_intent_and_slots_and_no_replies(client, check_contract):
     [answer] = client.ask([COMMAND])
     check_contract(COMMAND, answer)
     assert list(answer) == ["route", "intent", "slots", "sentiment", "model_version"]
@@ -89,7 +95,7 @@ def test_a_command_gets_its_intent_and_slots_and_no_replies(client):
     assert answer["slots"] == [{"name": "area", "value": "kitchen", "start": 26, "end": 33}]
 
 
-def test_chitchat_gets_replies_and_no_intent_or_slots(client):
+def test_chitchat_gets_replies_and_no_intent_or_slots(client, check_contract):
     plain, positive = client.ask([CHITCHAT, POSITIVE_CHITCHAT])
     for text, answer in ((CHITCHAT, plain), (POSITIVE_CHITCHAT, positive)):
         check_contract(text, answer)
@@ -122,7 +128,7 @@ def test_bad_requests_get_an_error_naming_the_problem_and_the_server_keeps_answe
     assert client.ask([COMMAND])[0]["intent"]["label"] == "HassTurnOn"
 
 
-def test_the_ensemble_answers_every_head_for_every_route(ensemble):
+def test_the_ensemble_answers_every_head_for_every_route(ensemble, check_contract):
     for text, answer in zip([COMMAND, CHITCHAT], ensemble.ask([COMMAND, CHITCHAT])):
         check_contract(text, answer)
         assert list(answer) == [*contracts.ANSWER_HEADS, "model_version"]
@@ -160,6 +166,7 @@ def test_metrics_are_exposed_for_prometheus(client, server):
 
 
 def test_explicit_mode_loads_through_the_api_and_reloads_a_rebuilt_repository(tiny_bundle, tmp_path, triton_server_dir):
+    card = json.loads((tiny_bundle / contracts.BUNDLE_CARD).read_text())
     repository = build_model_repository(tiny_bundle, tmp_path / "model-repository")
     server = TritonServer(repository, ports=free_ports(), server_dir=triton_server_dir, model_control_mode="explicit")
     try:
@@ -167,10 +174,9 @@ def test_explicit_mode_loads_through_the_api_and_reloads_a_rebuilt_repository(ti
         with AssistantClient(server.grpc_url) as client:
             assert not client.is_ready()
             client.load_models()
-            assert client.ask([COMMAND])[0]["model_version"] == MODEL_VERSION
+            assert client.ask([COMMAND])[0]["model_version"] == card["model_version"]
 
             bundle = shutil.copytree(tiny_bundle, tmp_path / "bundle-4")
-            card = json.loads((bundle / contracts.BUNDLE_CARD).read_text())
             (bundle / contracts.BUNDLE_CARD).write_text(json.dumps({**card, "model_version": "4"}))
             build_model_repository(bundle, repository)
             client.load_models([contracts.TRITON_ASSISTANT_MODEL])

@@ -1,6 +1,6 @@
 """The decorator every mtassist component uses: one image, no kfp install at run time.
 
-The image holds mtassist and its dependencies (infra/Dockerfile); locally kfp's subprocess
+The image holds mtassist and its dependencies (infra/docker/Dockerfile); locally kfp's subprocess
 runner uses the current interpreter instead, where mtassist is installed.
 """
 

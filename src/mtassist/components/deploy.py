@@ -2,12 +2,15 @@ from mtassist.components.base import component
 
 
 @component
-def deploy(tracking_uri: str, model_repository: str, triton_url: str) -> str:
+def deploy(tracking_uri: str, model_repository: str, triton_url: str, serving_target: str) -> str:
     """Build the Triton model repository from the champion and load it; returns the deployed version.
 
-    With `triton_url`, the server there is told to load the new repository through its
-    model-control API; without it, the repository is left for `mtassist serve` and the smoke test.
+    With `triton_url` (or MTASSIST_TRITON_URL), the server there is told to load the new
+    repository through its model-control API; without it, the repository is left for
+    `mtassist serve` and the smoke test. `serving_target` is "local" (python backend, the
+    wheel's tritonserver), "onnxruntime" or "tensorrt" (the NGC image in a cluster).
     """
+    import os
     from pathlib import Path
 
     from mtassist.core.registry import use_tracking
@@ -16,4 +19,7 @@ def deploy(tracking_uri: str, model_repository: str, triton_url: str) -> str:
 
     settings = Settings.from_env(tracking_uri=tracking_uri or None)
     use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
-    return run_stage(Path(model_repository or settings.model_repository), triton_url)
+    return run_stage(
+        Path(model_repository or settings.model_repository), triton_url or os.environ.get("MTASSIST_TRITON_URL", ""),
+        target=serving_target,
+    )

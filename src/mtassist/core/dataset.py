@@ -16,10 +16,12 @@ not a question for the FAQ skill. The knowledge categories (trivia, science, tec
 
 Splits are by `group` (template, conversation, review) and stratified: within each stratum
 (an intent, a chatterbot category, a VADER corpus, chitchat as a whole) the groups are ordered
-by a seeded hash and cut by cumulative row share, so every intent with three or more templates
-reaches validation and test while no group spans two splits. A text that lands in two splits
-is kept only in the earliest one, and a text that two routes claim is kept only in one, so
-that neither leaks nor contradicts. Same config and seed give byte-identical files.
+by a seeded hash and cut by cumulative row share; a stratum of two or more groups always gets
+a test group, of four or more a validation group too, so that intents with few templates are
+evaluated, while no group spans two splits. A text that lands in two splits is kept only in
+the earliest one, and a text that two routes claim is kept only by the first of
+`ROUTE_PRIORITY`, so that neither leaks nor contradicts. Same config and seed give
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -227,25 +229,47 @@ def _hash(seed: int, value: str) -> str:
     return hashlib.sha256(f"{seed}:{value}".encode()).hexdigest()
 
 
+def _cut(sizes: list[int], fractions: dict[str, float]) -> list[str]:
+    """Splits for groups in order: the split whose share holds the group's middle row."""
+    bounds, total = [], 0.0
+    for split in SPLITS:
+        total += fractions[split]
+        bounds.append((total, split))
+    n_rows, seen, splits = sum(sizes), 0, []
+    for size in sizes:
+        middle = (seen + size / 2) / n_rows
+        seen += size
+        splits.append(next((s for bound, s in bounds if middle < bound), SPLITS[-1]))
+    return splits
+
+
+def _ensure_held_out(splits: list[str]) -> list[str]:
+    """A stratum of two or more groups gets a test group; of four or more, a validation one.
+
+    Without this, intents with a handful of templates would never be evaluated. Each
+    held-out group is taken from the end of train, and train always keeps at least one.
+    """
+    train, validation, test = SPLITS
+    if len(splits) < 4:
+        splits = [train if s == validation else s for s in splits]
+    needed = [test, validation] if len(splits) >= 4 else [test] if len(splits) >= 2 else []
+    for split in needed:
+        if split not in splits and splits.count(train) > 1:
+            last_train = max(i for i, s in enumerate(splits) if s == train)
+            splits[last_train] = split
+    return splits
+
+
 def assign_splits(rows: list[dict[str, Any]], config: DatasetConfig) -> None:
     """Set `split` on every row: by group, stratified, cut by cumulative row share."""
     sizes: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
         sizes[_stratum(row)][row["group"]] += 1
-    bounds = []
-    total = 0.0
-    for split in SPLITS:
-        total += config.fractions[split]
-        bounds.append((total, split))
     split_of: dict[str, str] = {}
     for groups in sizes.values():
         ordered = sorted(groups, key=lambda g: _hash(config.seed, g))
-        n_rows = sum(groups.values())
-        seen = 0
-        for group in ordered:
-            middle = (seen + groups[group] / 2) / n_rows
-            seen += groups[group]
-            split_of[group] = next((s for bound, s in bounds if middle < bound), SPLITS[-1])
+        splits = _ensure_held_out(_cut([groups[g] for g in ordered], config.fractions))
+        split_of.update(zip(ordered, splits))
     for row in rows:
         row["split"] = split_of[row["group"]]
 

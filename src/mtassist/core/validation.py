@@ -123,6 +123,8 @@ def _shares(frame: pd.DataFrame, column: str, values: tuple[str, ...]) -> pd.Dat
 def _slot_error(text: Any, spans: Any, allowed: set[str]) -> str | None:
     if not isinstance(spans, list):
         return f"slots is {type(spans).__name__}, not a list"
+    if not isinstance(text, str):
+        return "slots without a text" if spans else None
     for span in spans:
         try:
             name, value, start, end = span["name"], span["value"], span["start"], span["end"]

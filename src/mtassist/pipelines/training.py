@@ -49,6 +49,7 @@ def training_pipeline(
     cache_dir: str = "",
     model_repository: str = "",
     triton_url: str = "",
+    serving_target: str = "local",
     git_commit: str = "unknown",
     check_answers: bool = True,
 ):
@@ -76,7 +77,8 @@ def training_pipeline(
         version=register_task.output, tracking_uri=tracking_uri, latency_budget_ms=latency_budget_ms
     ).set_display_name("8. promote")
     deploy_task = deploy(
-        tracking_uri=tracking_uri, model_repository=model_repository, triton_url=triton_url
+        tracking_uri=tracking_uri, model_repository=model_repository, triton_url=triton_url,
+        serving_target=serving_target,
     ).set_display_name("9. deploy").after(promote_task)
     smoke_task = smoke_test(
         model_repository=model_repository, triton_url=triton_url, deployed_version=deploy_task.output,

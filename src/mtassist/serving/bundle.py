@@ -102,6 +102,7 @@ def read_bundle(bundle_dir: Path) -> Bundle:
 
 
 def _check_onnx(path: Path, dims: HeadDims) -> tuple[str, ...]:
+    """Check tensor names and head sizes; return the files holding external weights, if any."""
     model = onnx.load(str(path), load_external_data=False)
     graph = model.graph
     initializers = {tensor.name for tensor in graph.initializer}
@@ -115,11 +116,20 @@ def _check_onnx(path: Path, dims: HeadDims) -> tuple[str, ...]:
     for name, expected in dims.output_dims().items():
         shape = outputs[name].type.tensor_type.shape.dim
         actual = [d.dim_value if d.HasField("dim_value") else -1 for d in shape][1:]
-        if len(actual) != len(expected) or any(a not in (-1, e) for a, e in zip(actual, expected) if e != -1):
+        if not _dims_agree(actual, expected):
             raise BundleError(
                 f"{path}: output {name} has dims {actual} after the batch axis, but the label space "
                 f"and response bank say {expected}: the graph and labels.json come from different exports"
             )
+    return _external_data_files(graph)
+
+
+def _dims_agree(actual: list[int], expected: list[int]) -> bool:
+    """Equal ranks, and every size fixed in both is the same (-1: symbolic or the sequence)."""
+    return len(actual) == len(expected) and all(a == e or -1 in (a, e) for a, e in zip(actual, expected))
+
+
+def _external_data_files(graph: onnx.GraphProto) -> tuple[str, ...]:
     return tuple(
         sorted(
             {

@@ -155,6 +155,19 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(host: str = "127.0.0.1") -> Ports:
+    """Three distinct ports nothing listens on right now, for one server (for tests)."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(3)]
+    try:
+        for sock in sockets:
+            sock.bind((host, 0))
+        grpc, http, metrics = (int(sock.getsockname()[1]) for sock in sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
+    return Ports(grpc=grpc, http=http, metrics=metrics)
+
+
 def check_ports_free(ports: Ports) -> None:
     """Raise PortInUseError naming the first of Triton's ports that is taken."""
     for name in ("grpc", "http", "metrics"):
@@ -190,7 +203,8 @@ class TritonServer:
         ports: gRPC, HTTP and metrics ports; each is checked to be free before launching.
         server_dir: the local server tree (default Settings.server_dir), prepared if needed.
         model_control_mode: "none" loads every model at start; "explicit" loads only
-            `load_models` at start, the rest through the model-control API (deploy).
+            `load_models` at start, the rest through the model-control API (deploy), and may
+            start on an empty repository folder.
         load_models: explicit mode: models to load at start ("*" for all).
         wait_for: models that must be ready before `start` returns; default every model of the
             repository in mode "none", `load_models` in mode "explicit".
@@ -289,7 +303,7 @@ class TritonServer:
         if self.running:
             return self
         models = repository_models(self.repository)
-        if not models:
+        if not self.repository.is_dir() or (not models and self.model_control_mode == "none"):
             raise TritonServerError(f"no model repository at {self.repository}: run `mtassist run` first")
         check_ports_free(self.ports)
         server_dir = prepare_server_dir(self.server_dir)

@@ -29,10 +29,10 @@ class AssistantPyfunc(mlflow.pyfunc.PythonModel):
         self.max_length = int(json.loads((bundle / BUNDLE_CARD).read_text())["max_length"])
         self.decoder = AnswerDecoder.from_dir(bundle)
 
-    def predict(self, context, model_input, params=None) -> list[dict]:
+    def predict(self, context, model_input: list[str], params=None) -> list[dict]:
         from mtassist.core.tokenization import encode
 
-        texts = list(model_input["text"] if hasattr(model_input, "columns") else model_input)
+        texts = list(model_input)
         encoded = encode(self.tokenizer, texts, self.max_length)
         names = [output.name for output in self.session.get_outputs()]
         outputs = dict(zip(names, self.session.run(names, {name: encoded[name] for name in ONNX_INPUTS})))

@@ -102,7 +102,8 @@ def read_manifest(repository_dir: Path) -> dict:
 
 
 def _copy_model_files(name: str, version_dir: Path, bundle: Bundle, target: str) -> None:
-    if name in _PYTHON_SOURCES and not (name == TRITON_ENCODER_MODEL and target != "local"):
+    on_python_backend = name in _PYTHON_SOURCES and (name != TRITON_ENCODER_MODEL or target == "local")
+    if on_python_backend:
         shutil.copyfile(_TRITON_MODELS / _PYTHON_SOURCES[name], version_dir / PYTHON_MODEL_FILE)
     if name == TRITON_TOKENIZER_MODEL:
         shutil.copytree(bundle.path(BUNDLE_TOKENIZER_DIR), version_dir / BUNDLE_TOKENIZER_DIR)

@@ -27,6 +27,7 @@ class TritonPythonModel:
         options = ort.SessionOptions()
         options.intra_op_num_threads = int(parameter(config, PARAM_INTRA_OP_THREADS, "0"))
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # leave idle cores to the other stubs
         self.session = ort.InferenceSession(str(HERE / ONNX_MODEL_FILE), options, providers=["CPUExecutionProvider"])
         self.outputs = [output["name"] for output in config["output"]]
         self.sequence_outputs = {output["name"] for output in config["output"] if len(output["dims"]) > 1}

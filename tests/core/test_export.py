@@ -1,0 +1,57 @@
+import json
+
+import numpy as np
+import onnx
+import pytest
+
+from mtassist.contracts import (
+    BUNDLE_CARD, BUNDLE_LABELS, BUNDLE_ONNX, BUNDLE_RESPONSE_EMBEDDINGS, BUNDLE_RESPONSE_TEXTS, BUNDLE_TOKENIZER_DIR,
+    ONNX_INPUTS, ONNX_OUTPUTS, PARITY_TOLERANCE,
+)
+from mtassist.core.export import ParityError, check_parity, export_bundle, onnx_session
+from mtassist.core.tokenization import encode
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, label_space, tokenizer):
+    from mtassist.core.modeling import build_tiny_model
+
+    model = build_tiny_model(label_space, vocab_size=len(tokenizer)).eval()
+    bundle = tmp_path_factory.mktemp("bundle")
+    card = export_bundle(model, tokenizer, bundle, ["i am fine", "hi friend"], {"dataset_version": "abc"})
+    return model, bundle, card
+
+
+def test_bundle_holds_everything_serving_reads(exported):
+    _, bundle, card = exported
+    for name in (BUNDLE_ONNX, BUNDLE_LABELS, BUNDLE_RESPONSE_TEXTS, BUNDLE_RESPONSE_EMBEDDINGS, BUNDLE_CARD):
+        assert (bundle / name).is_file(), name
+    assert (bundle / BUNDLE_TOKENIZER_DIR / "tokenizer.json").is_file()
+    assert json.loads((bundle / BUNDLE_CARD).read_text()) == card
+    assert card["parity_max_abs_diff"] <= PARITY_TOLERANCE and card["latency_p95_ms"] > 0
+    assert np.load(bundle / BUNDLE_RESPONSE_EMBEDDINGS).shape == (2, 32)
+
+
+def test_onnx_graph_has_the_contract_names_and_dynamic_axes(exported):
+    _, bundle, _ = exported
+    graph = onnx.load(str(bundle / BUNDLE_ONNX)).graph
+    assert [i.name for i in graph.input] == list(ONNX_INPUTS)
+    assert [o.name for o in graph.output] == list(ONNX_OUTPUTS)
+    for tensor in graph.input:
+        dims = tensor.type.tensor_type.shape.dim
+        assert dims[0].dim_param and dims[1].dim_param, f"{tensor.name} has fixed axes"
+
+
+def test_onnx_runs_at_other_batch_and_sequence_sizes(exported, tokenizer):
+    model, bundle, _ = exported
+    texts = ["a", "turn on the kitchen lights in the evening please", "how are you", "ok"]
+    assert check_parity(model, tokenizer, bundle / BUNDLE_ONNX, texts) <= PARITY_TOLERANCE
+    encoded = encode(tokenizer, texts)
+    slots = onnx_session(bundle / BUNDLE_ONNX).run(["slot_logits"], {n: encoded[n] for n in ONNX_INPUTS})[0]
+    assert slots.shape[:2] == encoded["input_ids"].shape
+
+
+def test_parity_outside_tolerance_fails_the_export(exported, tokenizer):
+    model, bundle, _ = exported
+    with pytest.raises(ParityError, match="differs from PyTorch"):
+        check_parity(model, tokenizer, bundle / BUNDLE_ONNX, tolerance=-1.0)

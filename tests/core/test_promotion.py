@@ -1,0 +1,30 @@
+from mtassist.core.promotion import GateConfig, decide
+
+GOOD = {"score": 0.80, "route_accuracy": 0.95, "intent_macro_f1": 0.8, "slot_f1": 0.8, "sentiment_macro_f1": 0.6,
+        "response_mrr": 0.5, "latency_p95_ms": 5.0}
+
+
+def test_promote_when_there_is_no_champion():
+    assert decide(GOOD, None, GateConfig()).promote
+
+
+def test_promote_when_challenger_beats_champion():
+    champion = {**GOOD, "score": 0.75}
+    decision = decide(GOOD, champion, GateConfig())
+    assert decision.promote and "beats" in decision.reason
+
+
+def test_promote_when_challenger_is_worse_keeps_champion():
+    decision = decide({**GOOD, "score": 0.70}, GOOD, GateConfig())
+    assert not decision.promote and "does not beat" in decision.reason
+
+
+def test_promote_when_challenger_is_too_slow_keeps_champion():
+    decision = decide({**GOOD, "score": 0.9, "latency_p95_ms": 80.0}, GOOD, GateConfig(latency_budget_ms=50))
+    assert not decision.promote and "budget" in decision.reason
+
+
+def test_promote_when_one_head_regresses_keeps_champion():
+    challenger = {**GOOD, "score": 0.85, "slot_f1": 0.6}
+    decision = decide(challenger, GOOD, GateConfig(max_head_regression=0.05))
+    assert not decision.promote and "slot_f1" in decision.reason

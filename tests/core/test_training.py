@@ -1,0 +1,52 @@
+import pytest
+
+from mtassist.core.batches import Collator, TaskSampler, sampling_probabilities, task_pools
+from mtassist.core.evaluation import evaluate_model
+from mtassist.core.training import CHECKPOINT_FILE, TrainingConfig, train
+
+
+def test_temperature_flattens_task_sampling():
+    sizes = {"big": 900, "small": 100}
+    assert sampling_probabilities(sizes, 1.0)["small"] == pytest.approx(0.1)
+    assert sampling_probabilities(sizes, 2.0)["small"] == pytest.approx(0.25)
+    assert sampling_probabilities(sizes, 1e9)["small"] == pytest.approx(0.5)
+
+
+def test_sampler_draws_each_task_from_rows_that_carry_its_label(toy_rows):
+    sampler = iter(TaskSampler(toy_rows, batch_size=4, temperature=1.0, seed=0))
+    column = {"route": "route", "intent": "intent", "slots": "slots", "sentiment": "sentiment", "response": "response"}
+    for _ in range(40):
+        task, rows = next(sampler)
+        assert all(row[column[task]] is not None for row in rows)
+    assert set(task_pools(toy_rows)) == set(column)
+
+
+def test_collator_masks_missing_labels(toy_rows, tokenizer, label_space):
+    batch = Collator(tokenizer, label_space, 32)(toy_rows[-4:])  # a faq row and three rated sentences
+    assert batch.route.tolist()[1:] == [-100, -100, -100]
+    assert batch.sentiment.tolist()[0] == -100 and -100 not in batch.sentiment.tolist()[1:]
+    assert batch.response_inputs is None  # one reply cannot be contrasted in-batch
+
+
+def test_training_learns_every_head_of_a_toy_task(tiny_model, tokenizer, toy_rows):
+    before = evaluate_model(tiny_model, tokenizer, toy_rows, 32)
+    config = TrainingConfig(max_steps=120, batch_size=8, learning_rate=3e-3, head_learning_rate=3e-3, eval_every=40, patience=5)
+    result = train(tiny_model, tokenizer, toy_rows, toy_rows, config)
+    after = evaluate_model(tiny_model, tokenizer, toy_rows, 32)
+    assert result.best_score == pytest.approx(after["score"])
+    assert after["score"] > before["score"] + 0.2
+    assert after["route_accuracy"] == 1.0 and after["slot_f1"] >= 0.9
+
+
+def test_training_stops_early_when_validation_does_not_improve(tiny_model, tokenizer, toy_rows):
+    config = TrainingConfig(max_steps=40, batch_size=4, learning_rate=0.0, head_learning_rate=0.0, eval_every=2, patience=2)
+    result = train(tiny_model, tokenizer, toy_rows, toy_rows, config)
+    assert result.stopped_early and result.steps == 6 and result.best_step == 2
+
+
+def test_training_resumes_from_its_checkpoint(tiny_model, tokenizer, toy_rows, tmp_path):
+    config = TrainingConfig(max_steps=4, batch_size=4, eval_every=2, patience=10)
+    train(tiny_model, tokenizer, toy_rows, toy_rows, config, checkpoint_dir=tmp_path)
+    assert (tmp_path / CHECKPOINT_FILE).is_file()
+    resumed = train(tiny_model, tokenizer, toy_rows, toy_rows, TrainingConfig(max_steps=6, batch_size=4, eval_every=2, patience=10), checkpoint_dir=tmp_path)
+    assert resumed.steps == 6 and [h["step"] for h in resumed.history] == [2, 4, 6]
