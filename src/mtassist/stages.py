@@ -25,7 +25,8 @@ from typing import Sequence
 from mtassist.contracts import BUNDLE_CARD, CHAMPION_ALIAS, DATASET_MANIFEST
 from mtassist.core.dataset import load_examples, load_labels
 from mtassist.core.distillation import DistillationConfig, distillation_loss
-from mtassist.core.modeling import LabelSpace, MultiTaskModel, build_model, student_from_teacher
+from mtassist.core.labels import LabelSpace
+from mtassist.core.modeling import MultiTaskModel, build_model, student_from_teacher
 from mtassist.core.model_source import resolve_model_source
 from mtassist.core.tokenization import load_tokenizer
 from mtassist.core.training import TrainingConfig, TrainingResult, train
@@ -278,16 +279,14 @@ def smoke_test(model_repository: Path, triton_url: str, expected_version: str, c
             (with `check_answers`) is wrong.
     """
     from mtassist.serving.client import AssistantClient
-    from mtassist.serving.launcher import TritonServer, free_port
-    from mtassist.contracts import Ports
+    from mtassist.serving.launcher import TritonServer, free_ports
 
     texts = list(SMOKE_EXAMPLES)
     if triton_url:
         with AssistantClient(triton_url) as client:
             answers = client.ask(texts)
     else:
-        ports = Ports(grpc=free_port(), http=free_port(), metrics=free_port())
-        with TritonServer(model_repository, ports=ports) as server, AssistantClient(server.grpc_url) as client:
+        with TritonServer(model_repository, ports=free_ports()) as server, AssistantClient(server.grpc_url) as client:
             answers = client.ask(texts)
     by_text = dict(zip(texts, answers))
     for text, answer in by_text.items():

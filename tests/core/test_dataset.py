@@ -36,11 +36,6 @@ from mtassist.core.dataset import (
 )
 
 
-@pytest.fixture(scope="session")
-def source_cache(request: pytest.FixtureRequest) -> Path:
-    return Path(request.config.cache.mkdir("mtassist-sources"))
-
-
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory, source_cache: Path) -> Path:
     out = tmp_path_factory.mktemp("dataset")

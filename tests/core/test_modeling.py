@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from mtassist.contracts import ONNX_OUTPUTS
-from mtassist.core.modeling import LabelSpace, MultiTaskModel, student_from_teacher, student_layer_indices
+from mtassist.core.labels import LabelSpace
+from mtassist.core.modeling import MultiTaskModel, student_from_teacher, student_layer_indices
 from mtassist.core.tokenization import encode
 
 

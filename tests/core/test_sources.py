@@ -23,12 +23,6 @@ from mtassist.core.sources import (
 )
 
 
-@pytest.fixture(scope="session")
-def source_cache(request: pytest.FixtureRequest) -> Path:
-    """A cache kept between test runs, so the sdist is downloaded once."""
-    return Path(request.config.cache.mkdir("mtassist-sources"))
-
-
 @pytest.mark.parametrize(
     ("rating", "label"),
     [(-4.0, "negative"), (-0.51, "negative"), (-0.5, "neutral"), (0.0, "neutral"),

@@ -21,11 +21,6 @@ from mtassist.core.validation import (
 Rows = list[dict]
 
 
-@pytest.fixture(scope="session")
-def source_cache(request: pytest.FixtureRequest) -> Path:
-    return Path(request.config.cache.mkdir("mtassist-sources"))
-
-
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory, source_cache: Path) -> Path:
     out = tmp_path_factory.mktemp("clean")

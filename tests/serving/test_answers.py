@@ -189,7 +189,7 @@ def test_response_bank_rejects_texts_and_embeddings_of_different_lengths():
 
 
 def test_decoder_reads_the_bundle_files_from_one_folder(tmp_path):
-    labels = {"route": list(contracts.ROUTE_LABELS), "intent": ["none"], "slot_tags": ["O"], "sentiment": ["x"]}
+    labels = {"route": list(contracts.ROUTE_LABELS), "intent": ["none"], "slot_tags": ["O"], "sentiment": list(contracts.SENTIMENT_LABELS)}
     (tmp_path / contracts.BUNDLE_LABELS).write_text(json.dumps(labels))
     (tmp_path / contracts.BUNDLE_RESPONSE_TEXTS).write_text(json.dumps(["hi"]))
     np.save(tmp_path / contracts.BUNDLE_RESPONSE_EMBEDDINGS, np.array([[3.0, 4.0]], dtype=np.float32))

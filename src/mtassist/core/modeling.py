@@ -8,8 +8,7 @@ initialised to the identity, the L2-normalised `sentence_embedding` of the `resp
 from __future__ import annotations
 
 import copy
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,38 +17,12 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import AutoConfig, AutoModel, PreTrainedModel
 
-from mtassist.contracts import ONNX_OUTPUTS, ROUTE_LABELS, SENTIMENT_LABELS
+from mtassist.contracts import ONNX_OUTPUTS
+from mtassist.core.labels import LabelSpace
 
 ENCODER_DIR = "encoder"
 HEADS_FILE = "heads.pt"
 LABELS_FILE = "labels.json"
-
-
-@dataclass(frozen=True)
-class LabelSpace:
-    """The label names of every classification head; travels with the model."""
-
-    route: tuple[str, ...]
-    intent: tuple[str, ...]
-    slot_tags: tuple[str, ...]
-    sentiment: tuple[str, ...]
-
-    @classmethod
-    def from_dict(cls, labels: dict) -> "LabelSpace":
-        space = cls(**{name: tuple(labels[name]) for name in ("route", "intent", "slot_tags", "sentiment")})
-        if space.route != ROUTE_LABELS or space.sentiment != SENTIMENT_LABELS:
-            raise ValueError(f"label space does not match the contract: route {space.route}, sentiment {space.sentiment}")
-        return space
-
-    @classmethod
-    def load(cls, path: Path) -> "LabelSpace":
-        return cls.from_dict(json.loads(Path(path).read_text()))
-
-    def to_dict(self) -> dict[str, list[str]]:
-        return {name: list(values) for name, values in asdict(self).items()}
-
-    def save(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1))
 
 
 @dataclass

@@ -7,8 +7,12 @@ as parameters (or from its config map) in Kubeflow.
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import io
 import os
 import re
+import sys
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -48,6 +52,39 @@ def pipeline_arguments(settings: Settings, options: RunOptions, git_commit: str)
     }
 
 
+_ERROR_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w.]*\.)?(\w+(?:Error|Exception|Failed)): (.*)$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class _StdoutTail(io.TextIOBase):
+    """Passes writes through to stdout and keeps the last lines, to name a failed step's error."""
+
+    def __init__(self, stream, keep: int = 400) -> None:
+        self.stream = stream
+        self.lines: collections.deque[str] = collections.deque(maxlen=keep)
+
+    def write(self, text: str) -> int:
+        self.lines.extend(text.splitlines())
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def last_error(self) -> str:
+        """The last exception line a step printed, with the lines its message continues on."""
+        lines = [_ANSI.sub("", line) for line in self.lines]
+        for index in range(len(lines) - 1, -1, -1):
+            match = _ERROR_LINE.match(lines[index])
+            if match:
+                message = [match.group(1) + ": " + match.group(2).strip()]
+                for line in lines[index + 1 :]:
+                    if not line.strip() or line.lstrip().startswith(("[KFP", "Traceback")) or re.match(r"^\d\d:\d\d", line):
+                        break
+                    message.append(line.strip())
+                return "\n".join(message)
+        return ""
+
+
 def run_locally(settings: Settings, options: RunOptions) -> None:
     """Run every step in this Python environment, one subprocess per step.
 
@@ -65,13 +102,15 @@ def run_locally(settings: Settings, options: RunOptions) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     settings.pipeline_root.mkdir(parents=True, exist_ok=True)
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(settings.pipeline_root))
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*non-Python base image.*")
+    tail = _StdoutTail(sys.stdout)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(tail):
+        warnings.filterwarnings("ignore", message=".*(non-Python base image|have no effect in the current local runner).*")
         try:
             training_pipeline(**pipeline_arguments(settings, options, git_commit()))
         except RuntimeError as error:
-            first_line = re.sub(r"\x1b\[[0-9;]*m", "", str(error).splitlines()[0])
-            raise PipelineFailed(f"{first_line} Its error is in the log above.") from error
+            summary = _ANSI.sub("", str(error).splitlines()[0])
+            cause = tail.last_error()
+            raise PipelineFailed(f"{summary}\n{cause}" if cause else f"{summary} Its error is in the log above.") from error
 
 
 def compile_pipeline(output: Path) -> Path:

@@ -33,6 +33,7 @@ from mtassist.contracts import (
     TRITON_INPUT_TASKS,
     TRITON_INPUT_TEXT,
 )
+from mtassist.core.labels import LabelSpace
 from mtassist.core.slots import tag_ids_to_spans
 
 ROUTE_LOGITS, INTENT_LOGITS, SLOT_LOGITS, SENTIMENT_LOGITS, SENTENCE_EMBEDDING = ONNX_OUTPUTS
@@ -146,32 +147,6 @@ def _to_str(value: object, name: str, index: int) -> str:
 
 
 # --- what the bundle brings ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LabelSpace:
-    """The label names of every classification head, as in the bundle's labels.json."""
-
-    route: tuple[str, ...]
-    intent: tuple[str, ...]
-    slot_tags: tuple[str, ...]
-    sentiment: tuple[str, ...]
-
-    @classmethod
-    def from_dict(cls, labels: Mapping[str, Sequence[str]]) -> "LabelSpace":
-        missing = [key for key in ("route", "intent", "slot_tags", "sentiment") if not labels.get(key)]
-        if missing:
-            raise ValueError(f"the label space lacks {', '.join(missing)}: re-export the model bundle")
-        return cls(
-            route=tuple(labels["route"]),
-            intent=tuple(labels["intent"]),
-            slot_tags=tuple(labels["slot_tags"]),
-            sentiment=tuple(labels["sentiment"]),
-        )
-
-    @classmethod
-    def load(cls, path: Path) -> "LabelSpace":
-        return cls.from_dict(json.loads(Path(path).read_text()))
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from mtassist.contracts import (
     ONNX_INPUTS,
     ONNX_OUTPUTS,
 )
-from mtassist.serving.answers import LabelSpace
+from mtassist.core.labels import LabelSpace
 from mtassist.serving.model_configs import HeadDims
+from mtassist.errors import MtassistError
 
 BUNDLE_FILES: tuple[str, ...] = (
     BUNDLE_ONNX,
@@ -34,7 +35,7 @@ CARD_KEYS: tuple[str, ...] = ("model_version", "max_length")
 """The model card keys serving reads."""
 
 
-class BundleError(ValueError):
+class BundleError(MtassistError, ValueError):
     """A model bundle that serving cannot use."""
 
 

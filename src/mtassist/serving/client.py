@@ -25,15 +25,16 @@ from mtassist.contracts import (
 )
 from mtassist.serving.model_configs import MODEL_NAMES
 from mtassist.settings import DEFAULT_TRITON_URL
+from mtassist.errors import MtassistError
 
 _UNAVAILABLE = "StatusCode.UNAVAILABLE"
 
 
-class TritonUnavailableError(ConnectionError):
+class TritonUnavailableError(MtassistError, ConnectionError):
     """No Triton server answers at the URL."""
 
 
-class TritonRequestError(RuntimeError):
+class TritonRequestError(MtassistError, RuntimeError):
     """Triton answered with an error; the message is Triton's.
 
     Attributes:

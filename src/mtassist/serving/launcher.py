@@ -42,6 +42,7 @@ from typing import Sequence, TextIO
 import mtassist
 from mtassist.contracts import Ports
 from mtassist.settings import Settings
+from mtassist.errors import MtassistError
 
 MODEL_CONTROL_MODES: tuple[str, ...] = ("none", "explicit")
 STUB_NAME = "triton_python_backend_stub"
@@ -61,7 +62,7 @@ _CPU_ONLY_NOISE = ("CudaDriverHelper", "CUDA driver version is insufficient")
 _POLL_S = 0.25
 
 
-class TritonServerError(RuntimeError):
+class TritonServerError(MtassistError, RuntimeError):
     """The local Triton server cannot start or did not come up."""
 
 

@@ -1,0 +1,68 @@
+"""The whole system on this machine: the pipeline through kfp's local runner on a small slice,
+then the real Triton server on the promoted champion, asked over gRPC through the CLI."""
+
+import json
+
+import pytest
+
+from mtassist.contracts import CHALLENGER_ALIAS, CHAMPION_ALIAS
+from tests.conftest import TEST_CACHE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    from mtassist.core import registry
+    from mtassist.pipelines.runner import RunOptions, run_locally
+    from mtassist.settings import Settings
+
+    home = tmp_path_factory.mktemp("home")
+    TEST_CACHE.mkdir(parents=True, exist_ok=True)
+    (home / "cache").symlink_to(TEST_CACHE, target_is_directory=True)
+    settings = Settings(home=home)
+    options = RunOptions(data_size="small", max_steps=60, batch_size=16, student_layers=2, check_answers=False)
+    run_locally(settings, options)
+    registry.use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
+    return settings
+
+
+def test_pipeline_registers_and_promotes_the_student_with_lineage(finished_run):
+    from mlflow.tracking import MlflowClient
+
+    from mtassist.core import registry
+
+    champion = registry.version_by_alias(CHAMPION_ALIAS)
+    assert champion is not None and champion.version == registry.version_by_alias(CHALLENGER_ALIAS).version
+    tags = MlflowClient().get_model_version(champion.name, champion.version).tags
+    assert {"dataset_version", "git_commit", "teacher_run_id", "student_run_id", "onnx_sha256"} <= set(tags)
+    metrics = registry.version_metrics(champion)
+    assert {"score", "route_accuracy", "slot_f1", "response_mrr", "latency_p95_ms"} <= set(metrics)
+
+
+def test_served_champion_answers_over_grpc_through_the_cli(finished_run, capsys):
+    from mtassist.cli import main
+    from mtassist.serving.launcher import TritonServer, free_ports
+
+    with TritonServer(finished_run.model_repository, ports=free_ports()) as server:
+        capsys.readouterr()
+        assert main(["ask", "--url", server.grpc_url, "turn on the kitchen lights", "how are you doing today?"]) == 0
+        printed = capsys.readouterr().out
+        assert main(["ask", "--url", server.grpc_url, "--tasks", "route,bogus", "hello"]) == 1
+        assert "bogus" in capsys.readouterr().err
+        assert main(["ask", "--url", server.grpc_url, "--tasks", "sentiment", "i love it"]) == 0
+    decoder = json.JSONDecoder()
+    answers, position = [], 0
+    while position < len(printed.strip()):
+        answer, end = decoder.raw_decode(printed, position)
+        answers.append(answer)
+        position = end + 1
+    assert len(answers) == 2
+    for answer in answers:
+        assert answer["route"]["label"] in ("command", "chitchat", "faq")
+        assert 0.0 <= answer["route"]["score"] <= 1.0
+        assert answer["model_version"] == "1"
+        if answer["route"]["label"] == "command":
+            assert "replies" not in answer and isinstance(answer["slots"], list)
+        else:
+            assert "slots" not in answer and answer["replies"]
