@@ -20,7 +20,7 @@ import logging
 import shutil
 from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from mtassist.contracts import BUNDLE_CARD, CHAMPION_ALIAS, DATASET_MANIFEST
 from mtassist.core.dataset import load_examples, load_labels
@@ -30,6 +30,9 @@ from mtassist.core.modeling import MultiTaskModel, build_model, student_from_tea
 from mtassist.core.model_source import resolve_model_source
 from mtassist.core.tokenization import load_tokenizer
 from mtassist.core.training import TrainingConfig, TrainingResult, train
+
+if TYPE_CHECKING:
+    from mtassist.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,16 @@ SMOKE_EXAMPLES: dict[str, dict[str, str]] = {
 
 
 DATA_SIZES = ("default", "small")
+
+
+def open_tracking(tracking_uri: str = "") -> "Settings":
+    """Settings with the given tracking URI (or the environment's), and MLflow pointed at it."""
+    from mtassist.core.registry import use_tracking
+    from mtassist.settings import Settings
+
+    settings = Settings.from_env(tracking_uri=tracking_uri or None)
+    use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
+    return settings
 
 
 def ingest(output_dir: Path, data_size: str, seed: int, cache_dir: Path):
@@ -109,7 +122,8 @@ def train_teacher(
             on_eval=lambda step, metrics: mlflow.log_metrics(_prefixed(metrics, "validation_"), step=step),
         )
         summary = _log_training(result)
-    record = {"run_id": run.info.run_id, "dataset_version": version, "model_source": model_source, **summary}
+    record = {"run_id": run.info.run_id, "dataset_version": version, "model_source": model_source,
+              "max_length": config.max_length, **summary}
     shutil.rmtree(output_dir / "checkpoint", ignore_errors=True)
     _save_model(model, tokenizer, output_dir, record)
     return record
@@ -137,13 +151,14 @@ def distill_student(
         )
         summary = _log_training(result)
     record = {"run_id": run.info.run_id, "teacher_run_id": teacher_run["run_id"],
-              "dataset_version": teacher_run["dataset_version"], "model_source": teacher_run["model_source"], **summary}
+              "dataset_version": teacher_run["dataset_version"], "model_source": teacher_run["model_source"],
+              "max_length": config.max_length, **summary}
     shutil.rmtree(output_dir / "checkpoint", ignore_errors=True)
     _save_model(student, tokenizer, output_dir, record)
     return record
 
 
-def evaluate(dataset_dir: Path, model_dirs: dict[str, Path], max_length: int = 48) -> dict:
+def evaluate(dataset_dir: Path, model_dirs: dict[str, Path]) -> dict:
     """Every head of every model on the test split: {"models": {name: {metrics, confusion}}, "labels": ...}."""
     from mtassist.core.evaluation import evaluate as evaluate_heads
 
@@ -151,8 +166,8 @@ def evaluate(dataset_dir: Path, model_dirs: dict[str, Path], max_length: int = 4
     results: dict[str, dict] = {}
     labels: dict = {}
     for name, directory in model_dirs.items():
-        model, tokenizer, _ = load_trained(directory)
-        evaluation = evaluate_heads(model, tokenizer, test_rows, max_length)
+        model, tokenizer, run = load_trained(directory)
+        evaluation = evaluate_heads(model, tokenizer, test_rows, run["max_length"])
         results[name] = {"metrics": evaluation.metrics, "confusion": evaluation.confusion}
         labels = model.labels.to_dict()
         log.info("%s test score %.4f", name, evaluation.metrics["score"])
@@ -180,14 +195,15 @@ def response_bank(rows: Sequence[dict], limit: int = RESPONSE_BANK_LIMIT) -> lis
     return list(seen)
 
 
-def export(dataset_dir: Path, student_dir: Path, bundle_dir: Path, max_length: int = 48) -> dict:
+def export(dataset_dir: Path, student_dir: Path, bundle_dir: Path) -> dict:
     """The student as a serving bundle; fails when ONNX parity is outside tolerance."""
     from mtassist.core.export import export_bundle
 
     student, tokenizer, run = load_trained(student_dir)
     card = {"dataset_version": run["dataset_version"], "student_run_id": run["run_id"],
             "teacher_run_id": run["teacher_run_id"], "model_source": run["model_source"]}
-    return export_bundle(student, tokenizer, bundle_dir, response_bank(split_rows(dataset_dir, "train")), card, max_length)
+    bank = response_bank(split_rows(dataset_dir, "train"))
+    return export_bundle(student, tokenizer, bundle_dir, bank, card, run["max_length"])
 
 
 def register(bundle_dir: Path, student_metrics: dict[str, float], git_commit: str) -> dict:

@@ -13,12 +13,10 @@ def deploy(tracking_uri: str, model_repository: str, triton_url: str, serving_ta
     import os
     from pathlib import Path
 
-    from mtassist.core.registry import use_tracking
-    from mtassist.settings import Settings
     from mtassist.stages import deploy as run_stage
+    from mtassist.stages import open_tracking
 
-    settings = Settings.from_env(tracking_uri=tracking_uri or None)
-    use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
+    settings = open_tracking(tracking_uri)
     return run_stage(
         Path(model_repository or settings.model_repository), triton_url or os.environ.get("MTASSIST_TRITON_URL", ""),
         target=serving_target,

@@ -9,11 +9,9 @@ def register(bundle: Input[Model], evaluation: Input[Artifact], tracking_uri: st
     import json
     from pathlib import Path
 
-    from mtassist.core.registry import use_tracking
-    from mtassist.settings import Settings
     from mtassist.stages import register as run_stage
+    from mtassist.stages import open_tracking
 
-    settings = Settings.from_env(tracking_uri=tracking_uri or None)
-    use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
+    open_tracking(tracking_uri)
     student_metrics = json.loads(Path(evaluation.path).read_text())["models"]["student"]["metrics"]
     return run_stage(Path(bundle.path), student_metrics, git_commit)["version"]

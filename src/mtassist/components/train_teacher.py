@@ -18,13 +18,11 @@ def train_teacher(
     """Fine-tune the pretrained encoder on every task; returns the MLflow run id."""
     from pathlib import Path
 
-    from mtassist.core.registry import use_tracking
     from mtassist.core.training import TrainingConfig
-    from mtassist.settings import Settings
     from mtassist.stages import train_teacher as run_stage
+    from mtassist.stages import open_tracking
 
-    settings = Settings.from_env(tracking_uri=tracking_uri or None)
-    use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
+    settings = open_tracking(tracking_uri)
     config = TrainingConfig(epochs=epochs, max_steps=max_steps or None, batch_size=batch_size, seed=seed)
     record = run_stage(
         Path(dataset.path), Path(teacher.path), model_source or settings.model_source,

@@ -1,8 +1,9 @@
 """From dataset rows to tensors: per-task pools, temperature sampling, collation.
 
 Each step draws a task with probability proportional to (task size)^(1/T) and a batch of that
-task's rows; a batch then trains every head whose labels its rows carry (a command row teaches
-route, intent and slots at once), so heads see mixed batches while small tasks are not drowned.
+task's rows; a batch then trains every classification head whose labels its rows carry (a
+command row teaches route, intent and slots at once), so heads see mixed batches while small
+tasks are not drowned.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class Collator:
         }
 
     def __call__(self, rows: Sequence[dict], task: str = "") -> Batch:
+        """Tensors for a batch drawn for `task`; replies are encoded for contrast only in batches
+        drawn for the response task (or for no task), which keeps the other batches to one pass."""
         encoded = encode(self.tokenizer, [row["text"] for row in rows], self.max_length)
         slot_ids = np.full(encoded["input_ids"].shape, IGNORE_INDEX, dtype=np.int64)
         for i, row in enumerate(rows):
@@ -72,7 +75,7 @@ class Collator:
                 slot_ids[i] = spans_to_tag_ids(encoded["offsets"][i], row["slots"], self.index["slot_tags"])
         response_rows = [i for i, row in enumerate(rows) if row["response"] is not None]
         response_inputs = None
-        if len(response_rows) > 1:
+        if task in ("response", "") and len(response_rows) > 1:
             replies = encode(self.tokenizer, [rows[i]["response"] for i in response_rows], self.max_length)
             response_inputs = {name: torch.from_numpy(replies[name]) for name in self.tokenizer.model_input_names}
         else:
@@ -94,15 +97,24 @@ class Collator:
 
 
 class TaskSampler:
-    """An endless stream of (task, rows) batches, reproducible from its seed."""
+    """An endless stream of (task, rows) batches, reproducible from its seed.
 
-    def __init__(self, rows: Sequence[dict], batch_size: int, temperature: float, seed: int) -> None:
+    Each task's rows are drawn in shuffled chunks of `bucket_batches` batches; a chunk is sorted
+    by text length before it is cut into batches, so rows of similar length share a batch and
+    little compute goes to padding. The batches of a chunk are served in random order.
+    """
+
+    def __init__(
+        self, rows: Sequence[dict], batch_size: int, temperature: float, seed: int, bucket_batches: int = 8
+    ) -> None:
         self.rows = rows
         self.batch_size = batch_size
+        self.bucket_batches = bucket_batches
         self.pools = {task: pool for task, pool in task_pools(rows).items() if pool}
         self.probabilities = sampling_probabilities({t: len(p) for t, p in self.pools.items()}, temperature)
         self.random = random.Random(seed)
         self._cursors = {task: self._shuffled(pool) for task, pool in self.pools.items()}
+        self._queued: dict[str, list[list[int]]] = {task: [] for task in self.pools}
 
     def _shuffled(self, pool: list[int]) -> Iterator[int]:
         while True:
@@ -110,13 +122,21 @@ class TaskSampler:
             self.random.shuffle(order)
             yield from order
 
+    def _next_batch(self, task: str) -> list[dict]:
+        queued = self._queued[task]
+        if not queued:
+            chunk = [next(self._cursors[task]) for _ in range(self.batch_size * self.bucket_batches)]
+            chunk.sort(key=lambda index: len(self.rows[index]["text"]))
+            queued.extend(chunk[start : start + self.batch_size] for start in range(0, len(chunk), self.batch_size))
+            self.random.shuffle(queued)
+        return [self.rows[index] for index in queued.pop()]
+
     def __iter__(self) -> Iterator[tuple[str, list[dict]]]:
         tasks = list(self.probabilities)
         weights = [self.probabilities[t] for t in tasks]
         while True:
             task = self.random.choices(tasks, weights)[0]
-            cursor = self._cursors[task]
-            yield task, [self.rows[next(cursor)] for _ in range(self.batch_size)]
+            yield task, self._next_batch(task)
 
 
 def sequential_batches(rows: Sequence[dict], batch_size: int) -> Iterator[list[dict]]:

@@ -26,7 +26,7 @@ from mtassist.contracts import (
 )
 from mtassist.core.modeling import MultiTaskModel
 from mtassist.errors import MtassistError
-from mtassist.core.tokenization import encode
+from mtassist.core.tokenization import DEFAULT_MAX_LENGTH, encode
 
 log = logging.getLogger(__name__)
 logging.getLogger("onnx_ir").setLevel(logging.WARNING)
@@ -83,7 +83,7 @@ def onnx_session(path: Path, threads: int = 1) -> ort.InferenceSession:
 
 def check_parity(
     model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, path: Path, texts: Sequence[str] = PARITY_TEXTS,
-    max_length: int = 48, tolerance: float = PARITY_TOLERANCE,
+    max_length: int = DEFAULT_MAX_LENGTH, tolerance: float = PARITY_TOLERANCE,
 ) -> float:
     """The largest absolute difference between PyTorch and ONNX Runtime over every output.
 
@@ -122,7 +122,7 @@ def measure_latency(
     session: ort.InferenceSession, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str] = PARITY_TEXTS, runs: int = 50,
 ) -> dict[str, float]:
     """Batch-1 latency of the exported graph in ONNX Runtime, over `runs` calls after a warm-up."""
-    feeds = [{name: value for name, value in encode(tokenizer, [text], 48).items() if name in ONNX_INPUTS} for text in texts]
+    feeds = [{name: value for name, value in encode(tokenizer, [text]).items() if name in ONNX_INPUTS} for text in texts]
     for feed in feeds:
         session.run(None, feed)
     timings = []
@@ -143,7 +143,7 @@ def sha256_file(path: Path) -> str:
 
 def export_bundle(
     model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, bundle_dir: Path, response_bank: Sequence[str],
-    card: dict, max_length: int = 48,
+    card: dict, max_length: int = DEFAULT_MAX_LENGTH,
 ) -> dict:
     """Write the whole bundle; returns its model card (with `onnx_sha256` and `parity_max_abs_diff`).
 

@@ -123,10 +123,17 @@ class MultiTaskModel(nn.Module):
         return model.eval()
 
 
-def build_model(encoder_source: str, labels: LabelSpace, dropout: float = 0.1) -> MultiTaskModel:
-    """A multi-task model on a pretrained encoder (a local model directory or a hub id)."""
+def build_model(
+    encoder_source: str, labels: LabelSpace, dropout: float = 0.1, freeze_word_embeddings: bool = True
+) -> MultiTaskModel:
+    """A multi-task model on a pretrained encoder (a local model directory or a hub id).
+
+    Frozen word embeddings keep the pretrained vocabulary intact for words the training data
+    lacks and spare the optimizer its largest matrix (a third of MiniLM's weights).
+    """
     config = AutoConfig.from_pretrained(encoder_source)
     encoder = AutoModel.from_pretrained(encoder_source, config=config, attn_implementation="sdpa")
+    encoder.get_input_embeddings().weight.requires_grad_(not freeze_word_embeddings)
     return MultiTaskModel(encoder, labels, dropout)
 
 

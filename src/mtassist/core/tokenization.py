@@ -15,7 +15,8 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase, PreTrainedToken
 
 from mtassist.contracts import ONNX_INPUTS
 
-DEFAULT_MAX_LENGTH = 48
+DEFAULT_MAX_LENGTH = 32
+"""Tokens per utterance, special tokens included; commands and chitchat need far fewer."""
 _SPECIAL_TOKENS = {
     "unk_token": "[UNK]",
     "sep_token": "[SEP]",

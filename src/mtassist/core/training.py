@@ -24,6 +24,7 @@ from mtassist.core.batches import Batch, Collator, TaskSampler, task_pools
 from mtassist.core.evaluation import evaluate_model
 from mtassist.core.modeling import MultiTaskModel, MultiTaskOutput
 from mtassist.core.slots import IGNORE_INDEX
+from mtassist.core.tokenization import DEFAULT_MAX_LENGTH
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class TrainingConfig:
     sampling_temperature: float = 2.0
     task_weights: dict[str, float] = field(default_factory=dict)
     response_scale: float = 20.0
-    max_length: int = 48
+    max_length: int = DEFAULT_MAX_LENGTH
     eval_every: int = 0
     """Validation every this many steps; 0 means about four times per run."""
     patience: int = 3
@@ -193,6 +194,8 @@ def _optimizer(model: MultiTaskModel, config: TrainingConfig) -> torch.optim.Opt
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     groups: dict[tuple[float, float], list[torch.nn.Parameter]] = {}
     for name, parameter in model.named_parameters():
+        if not parameter.requires_grad:
+            continue
         lr = config.head_learning_rate if name.startswith("heads.") else config.learning_rate
         decay = 0.0 if name.endswith(no_decay) else config.weight_decay
         groups.setdefault((lr, decay), []).append(parameter)
