@@ -15,11 +15,16 @@ import argparse
 import json
 import logging
 import sys
+import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence
 
 from mtassist.contracts import CHAMPION_ALIAS, Ports
 from mtassist.settings import Settings
+
+RUN_SUMMARY = "last-run.json"
+"""Written by `mtassist run` into the state folder: wall time, options, served version, answers."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -46,9 +51,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     settings = _settings(args)
     print(f"mtassist run: state in {settings.home}, MLflow at {settings.resolved_tracking_uri}", flush=True)
-    run_locally(settings, options)
+    started = time.monotonic()
+    answers = run_locally(settings, options)
+    summary = {
+        "wall_seconds": round(time.monotonic() - started, 1),
+        "model_version": next(iter(answers.values()))["model_version"],
+        "options": asdict(options),
+        "answers": answers,
+    }
+    (settings.home / RUN_SUMMARY).write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+    print(f"\nThe local Triton server answered (model version {summary['model_version']}):")
+    for text, answer in answers.items():
+        print(f"  {text!r}: {json.dumps(answer, ensure_ascii=False)}")
+    minutes, seconds = divmod(int(summary["wall_seconds"]), 60)
+    print(f"Pipeline finished in {minutes} min {seconds:02d} s; summary in {settings.home / RUN_SUMMARY}")
     print(
-        "\nDone. Next:\n"
+        "\nNext:\n"
         "  .venv/bin/mtassist serve                       # Triton on the champion (gRPC :8001)\n"
         '  .venv/bin/mtassist ask "turn on the kitchen lights"\n'
         f"  .venv/bin/mlflow ui --backend-store-uri {settings.resolved_tracking_uri}"

@@ -32,6 +32,7 @@ from mtassist.core.tokenization import load_tokenizer
 from mtassist.core.training import TrainingConfig, TrainingResult, train
 
 if TYPE_CHECKING:
+    from mtassist.contracts import Ports
     from mtassist.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -319,14 +320,15 @@ def smoke_test(model_repository: Path, triton_url: str, expected_version: str, c
     return by_text
 
 
-def serve_forever(settings, reference: str, ports) -> None:
+def serve_forever(settings: "Settings", reference: str, ports: "Ports") -> None:
     """Deploy a registered version into the local repository and serve it until interrupted."""
     import signal
     import sys
 
     from mtassist.core.registry import use_tracking
-    from mtassist.serving.launcher import TritonServer
+    from mtassist.serving.launcher import TritonServer, check_ports_free
 
+    check_ports_free(ports)
     use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
     version = deploy(settings.model_repository, reference=reference)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

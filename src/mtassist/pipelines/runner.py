@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import io
+import json
 import os
 import re
 import sys
@@ -85,8 +86,11 @@ class _StdoutTail(io.TextIOBase):
         return ""
 
 
-def run_locally(settings: Settings, options: RunOptions) -> None:
+def run_locally(settings: Settings, options: RunOptions) -> dict[str, dict]:
     """Run every step in this Python environment, one subprocess per step.
+
+    Returns:
+        The smoke test's answers, by utterance.
 
     Raises:
         PipelineFailed: naming the step that failed.
@@ -106,11 +110,12 @@ def run_locally(settings: Settings, options: RunOptions) -> None:
     with warnings.catch_warnings(), contextlib.redirect_stdout(tail):
         warnings.filterwarnings("ignore", message=".*(non-Python base image|have no effect in the current local runner).*")
         try:
-            training_pipeline(**pipeline_arguments(settings, options, git_commit()))
+            finished = training_pipeline(**pipeline_arguments(settings, options, git_commit()))
         except RuntimeError as error:
             summary = _ANSI.sub("", str(error).splitlines()[0])
             cause = tail.last_error()
             raise PipelineFailed(f"{summary}\n{cause}" if cause else f"{summary} Its error is in the log above.") from error
+    return json.loads(finished.output)
 
 
 def compile_pipeline(output: Path) -> Path:

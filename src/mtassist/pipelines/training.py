@@ -12,7 +12,8 @@ Steps:
  9. deploy           Triton model repository from the champion, loaded by the server
 10. smoke_test       gRPC calls that must answer correctly
 
-Run it locally with `mtassist run`; compile it for a cluster with `mtassist pipeline compile`.
+Its output is the smoke test's answers (JSON). Run it locally with `mtassist run`; compile it
+for a cluster with `mtassist pipeline compile`.
 """
 
 
@@ -52,7 +53,7 @@ def training_pipeline(
     serving_target: str = "local",
     git_commit: str = "unknown",
     check_answers: bool = True,
-):
+) -> str:
     ingest_task = ingest(data_size=data_size, seed=seed, cache_dir=cache_dir).set_display_name("1. ingest")
     dataset = ingest_task.outputs["dataset"]
     validate_task = validate(dataset=dataset).set_display_name("2. validate")
@@ -91,3 +92,4 @@ def training_pipeline(
         on_cluster_state(task)
     for task in (teacher_task, student_task):
         on_gpu_node(task)
+    return smoke_task.output
