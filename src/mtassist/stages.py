@@ -331,6 +331,7 @@ def serve_forever(settings: "Settings", reference: str, ports: "Ports") -> None:
     check_ports_free(ports)
     use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
     version = deploy(settings.model_repository, reference=reference)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with TritonServer(settings.model_repository, ports=ports) as server:
         print(

@@ -66,3 +66,27 @@ def test_served_champion_answers_over_grpc_through_the_cli(finished_run, capsys)
             assert "replies" not in answer and isinstance(answer["slots"], list)
         else:
             assert "slots" not in answer and answer["replies"]
+
+
+def test_serve_runs_the_champion_in_the_foreground_until_interrupted(finished_run):
+    import signal
+    import subprocess
+    import sys
+
+    from mtassist.serving.client import AssistantClient
+    from mtassist.serving.launcher import free_ports
+
+    ports = free_ports()
+    command = [sys.executable, "-m", "mtassist.cli", "serve", "--home", str(finished_run.home),
+               "--grpc-port", str(ports.grpc), "--http-port", str(ports.http), "--metrics-port", str(ports.metrics)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        with AssistantClient(f"localhost:{ports.grpc}") as client:
+            client.wait_until_ready(timeout_s=120)
+            (answer,) = client.ask(["switch off the bedroom lights"])
+        assert answer["model_version"] == "1" and answer["route"]["label"] in ("command", "chitchat", "faq")
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode in (0, 130), output
+    assert f"gRPC localhost:{ports.grpc}" in output
