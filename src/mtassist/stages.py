@@ -20,7 +20,8 @@ import logging
 import shutil
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from mtassist.contracts import BUNDLE_CARD, CHAMPION_ALIAS, DATASET_MANIFEST
 from mtassist.core.dataset import load_examples, load_labels
@@ -30,6 +31,7 @@ from mtassist.core.modeling import MultiTaskModel, build_model, student_from_tea
 from mtassist.core.model_source import resolve_model_source
 from mtassist.core.tokenization import load_tokenizer
 from mtassist.core.training import TrainingConfig, TrainingResult, train
+from mtassist.errors import MtassistError
 
 if TYPE_CHECKING:
     from mtassist.contracts import Ports
@@ -228,6 +230,7 @@ def promote(version: str, latency_budget_ms: float) -> dict:
     if challenger is None or challenger.version != version:
         raise RuntimeError(f"version {version} is not the challenger; register it before promoting")
     champion = version_by_alias(CHAMPION_ALIAS)
+    previous = champion.version if champion else ""
     champion_metrics = version_metrics(champion) if champion and champion.version != version else None
     decision = decide(version_metrics(challenger), champion_metrics, GateConfig(latency_budget_ms=latency_budget_ms))
     if decision.promote:
@@ -235,7 +238,35 @@ def promote(version: str, latency_budget_ms: float) -> dict:
     current: RegisteredVersion | None = version_by_alias(CHAMPION_ALIAS)
     verdict = "promoted to champion" if decision.promote else "not promoted"
     log.info("version %s %s: %s", version, verdict, decision.reason)
-    return {"promoted": decision.promote, "reason": decision.reason, "champion": current.version if current else ""}
+    return {"promoted": decision.promote, "reason": decision.reason, "champion": current.version if current else "",
+            "previous_champion": previous}
+
+
+class RolloutFailed(MtassistError):
+    """Deploying or smoke-testing the champion failed; the earlier champion was put back."""
+
+
+@contextmanager
+def champion_restored_on_failure(previous_champion: str, redeploy: Callable[[], object] | None = None) -> Iterator[None]:
+    """On any failure inside, point `champion` back at `previous_champion` (or remove it when
+    there was none) and, with `redeploy`, serve that version again; then raise RolloutFailed."""
+    from mtassist.core.registry import remove_alias, set_alias, version_by_alias
+
+    try:
+        yield
+    except Exception as error:
+        current = version_by_alias(CHAMPION_ALIAS)
+        if current is None or current.version == previous_champion:
+            raise
+        if previous_champion:
+            set_alias(CHAMPION_ALIAS, previous_champion)
+            if redeploy is not None:
+                redeploy()
+            restored = f"champion is version {previous_champion} again"
+        else:
+            remove_alias(CHAMPION_ALIAS)
+            restored = "the champion alias was removed, as before this run"
+        raise RolloutFailed(f"{error} -- version {current.version} was not released: {restored}") from error
 
 
 def _prefixed(metrics: dict[str, float], prefix: str) -> dict[str, float]:

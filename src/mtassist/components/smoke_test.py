@@ -2,21 +2,26 @@ from mtassist.components.base import component
 
 
 @component
-def smoke_test(model_repository: str, triton_url: str, deployed_version: str, check_answers: bool) -> str:
+def smoke_test(
+    tracking_uri: str, model_repository: str, triton_url: str, serving_target: str, deployed_version: str,
+    previous_champion: str, check_answers: bool,
+) -> str:
     """Ask the deployed model a few utterances over gRPC and check the answers.
 
-    Without `triton_url` (or MTASSIST_TRITON_URL), a local Triton server is started on free loopback ports for the test
-    and stopped after it.
+    Without `triton_url` (or MTASSIST_TRITON_URL), a local Triton server is started on free
+    loopback ports for the test and stopped after it. If the test fails, `champion` goes back
+    to `previous_champion`, which is deployed again.
     """
     import json
     import os
     from pathlib import Path
 
-    from mtassist.settings import Settings
+    from mtassist.stages import champion_restored_on_failure, deploy, open_tracking
     from mtassist.stages import smoke_test as run_stage
 
-    answers = run_stage(
-        Path(model_repository or Settings.from_env().model_repository),
-        triton_url or os.environ.get("MTASSIST_TRITON_URL", ""), deployed_version, check_answers,
-    )
+    settings = open_tracking(tracking_uri)
+    repository = Path(model_repository or settings.model_repository)
+    url = triton_url or os.environ.get("MTASSIST_TRITON_URL", "")
+    with champion_restored_on_failure(previous_champion, lambda: deploy(repository, url, target=serving_target)):
+        answers = run_stage(repository, url, deployed_version, check_answers)
     return json.dumps(answers)

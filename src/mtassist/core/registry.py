@@ -110,6 +110,10 @@ def set_alias(alias: str, version: str) -> None:
     MlflowClient().set_registered_model_alias(REGISTERED_MODEL_NAME, alias, version)
 
 
+def remove_alias(alias: str) -> None:
+    MlflowClient().delete_registered_model_alias(REGISTERED_MODEL_NAME, alias)
+
+
 def download_bundle(reference: str, destination: Path) -> tuple[Path, RegisteredVersion]:
     """Download the bundle of a version, given an alias (`champion`) or a version number.
 

@@ -12,6 +12,8 @@ Steps:
  9. deploy           Triton model repository from the champion, loaded by the server
 10. smoke_test       gRPC calls that must answer correctly
 
+If deploy or the smoke test fails, `champion` goes back to the version it named before step 8.
+
 Its output is the smoke test's answers (JSON). Run it locally with `mtassist run`; compile it
 for a cluster with `mtassist pipeline compile`.
 """
@@ -77,12 +79,14 @@ def training_pipeline(
     promote_task = promote(
         version=register_task.output, tracking_uri=tracking_uri, latency_budget_ms=latency_budget_ms
     ).set_display_name("8. promote")
+    previous_champion = promote_task.outputs["previous_champion"]
     deploy_task = deploy(
         tracking_uri=tracking_uri, model_repository=model_repository, triton_url=triton_url,
-        serving_target=serving_target,
-    ).set_display_name("9. deploy").after(promote_task)
+        serving_target=serving_target, previous_champion=previous_champion,
+    ).set_display_name("9. deploy")
     smoke_task = smoke_test(
-        model_repository=model_repository, triton_url=triton_url, deployed_version=deploy_task.output,
+        tracking_uri=tracking_uri, model_repository=model_repository, triton_url=triton_url,
+        serving_target=serving_target, deployed_version=deploy_task.output, previous_champion=previous_champion,
         check_answers=check_answers,
     ).set_display_name("10. smoke test")
 
