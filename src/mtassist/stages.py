@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from mtassist.contracts import BUNDLE_CARD, CHAMPION_ALIAS, DATASET_MANIFEST
-from mtassist.core.dataset import load_examples, load_labels
+from mtassist.contracts import BUNDLE_CARD, CHAMPION_ALIAS, SPLITS
+from mtassist.core.dataset import load_examples, load_labels, load_manifest
 from mtassist.core.distillation import DistillationConfig, distillation_loss
 from mtassist.core.labels import LabelSpace
 from mtassist.core.modeling import MultiTaskModel, build_model, student_from_teacher
@@ -41,15 +41,12 @@ log = logging.getLogger(__name__)
 
 TOKENIZER_DIR = "tokenizer"
 RUN_FILE = "run.json"
-EVALUATION_FILE = "evaluation.json"
 RESPONSE_BANK_LIMIT = 3000
+DATA_SIZES = ("default", "small")
 SMOKE_EXAMPLES: dict[str, dict[str, str]] = {
     "turn on the kitchen lights": {"route": "command", "intent": "HassTurnOn", "area": "kitchen"},
     "how are you doing today?": {"route": "chitchat"},
 }
-
-
-DATA_SIZES = ("default", "small")
 
 
 def open_tracking(tracking_uri: str = "") -> "Settings":
@@ -72,12 +69,11 @@ def ingest(output_dir: Path, data_size: str, seed: int, cache_dir: Path):
     return build_dataset(output_dir, config, cache_dir)
 
 
-def split_rows(dataset_dir: Path, split: str) -> list[dict]:
-    return [row for row in load_examples(dataset_dir) if row["split"] == split]
-
-
-def dataset_version(dataset_dir: Path) -> str:
-    return json.loads((Path(dataset_dir) / DATASET_MANIFEST).read_text())["version"]
+def rows_by_split(dataset_dir: Path) -> dict[str, list[dict]]:
+    rows: dict[str, list[dict]] = {split: [] for split in SPLITS}
+    for row in load_examples(dataset_dir):
+        rows[row["split"]].append(row)
+    return rows
 
 
 def _save_model(model: MultiTaskModel, tokenizer, output_dir: Path, run: dict) -> None:
@@ -116,11 +112,12 @@ def train_teacher(
     labels = LabelSpace.from_dict(load_labels(dataset_dir))
     tokenizer = load_tokenizer(source)
     model = build_model(source, labels)
-    version = dataset_version(dataset_dir)
+    version = load_manifest(dataset_dir)["version"]
+    rows = rows_by_split(dataset_dir)
     with tracked_run("train_teacher", tags={"mtassist.step": "train_teacher", "dataset_version": version}) as run:
         mlflow.log_params({**config.to_params(), "model_source": model_source, "layers": model.num_layers})
         result = train(
-            model, tokenizer, split_rows(dataset_dir, "train"), split_rows(dataset_dir, "validation"), config,
+            model, tokenizer, rows["train"], rows["validation"], config,
             checkpoint_dir=output_dir / "checkpoint", description="teacher",
             on_eval=lambda step, metrics: mlflow.log_metrics(_prefixed(metrics, "validation_"), step=step),
         )
@@ -144,10 +141,11 @@ def distill_student(
     student = student_from_teacher(teacher, distill.student_layers)
     tags = {"mtassist.step": "distill_student", "dataset_version": teacher_run["dataset_version"],
             "teacher_run_id": teacher_run["run_id"]}
+    rows = rows_by_split(dataset_dir)
     with tracked_run("distill_student", tags=tags) as run:
         mlflow.log_params({**config.to_params(), **distill.to_params()})
         result = train(
-            student, tokenizer, split_rows(dataset_dir, "train"), split_rows(dataset_dir, "validation"), config,
+            student, tokenizer, rows["train"], rows["validation"], config,
             loss_fn=distillation_loss(teacher, distill, config.response_scale),
             checkpoint_dir=output_dir / "checkpoint", description="student",
             on_eval=lambda step, metrics: mlflow.log_metrics(_prefixed(metrics, "validation_"), step=step),
@@ -165,7 +163,7 @@ def evaluate(dataset_dir: Path, model_dirs: dict[str, Path]) -> dict:
     """Every head of every model on the test split: {"models": {name: {metrics, confusion}}, "labels": ...}."""
     from mtassist.core.evaluation import evaluate as evaluate_heads
 
-    test_rows = split_rows(dataset_dir, "test")
+    test_rows = rows_by_split(dataset_dir)["test"]
     results: dict[str, dict] = {}
     labels: dict = {}
     for name, directory in model_dirs.items():
@@ -205,7 +203,7 @@ def export(dataset_dir: Path, student_dir: Path, bundle_dir: Path) -> dict:
     student, tokenizer, run = load_trained(student_dir)
     card = {"dataset_version": run["dataset_version"], "student_run_id": run["run_id"],
             "teacher_run_id": run["teacher_run_id"], "model_source": run["model_source"]}
-    bank = response_bank(split_rows(dataset_dir, "train"))
+    bank = response_bank(rows_by_split(dataset_dir)["train"])
     return export_bundle(student, tokenizer, bundle_dir, bank, card, run["max_length"])
 
 

@@ -25,8 +25,8 @@ from mtassist.contracts import (
     BUNDLE_TOKENIZER_DIR, ONNX_DYNAMIC_AXES, ONNX_INPUTS, ONNX_OPSET, ONNX_OUTPUTS, PARITY_TOLERANCE,
 )
 from mtassist.core.modeling import MultiTaskModel
-from mtassist.errors import MtassistError
 from mtassist.core.tokenization import DEFAULT_MAX_LENGTH, encode
+from mtassist.errors import MtassistError
 
 log = logging.getLogger(__name__)
 logging.getLogger("onnx_ir").setLevel(logging.WARNING)

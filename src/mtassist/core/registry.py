@@ -21,14 +21,21 @@ import mlflow  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
 
-from mtassist.errors import MtassistError  # noqa: E402
 from mtassist.contracts import (  # noqa: E402
     CHALLENGER_ALIAS, MLFLOW_BUNDLE_ARTIFACT, MLFLOW_EXPERIMENT, REGISTERED_MODEL_NAME,
 )
+from mtassist.errors import MtassistError  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-PYFUNC_REQUIREMENTS = ["onnxruntime==1.32.0", "tokenizers==0.23.3", "transformers==5.23.0", "numpy==1.26.4"]
+PYFUNC_PACKAGES = ("onnxruntime", "tokenizers", "transformers", "numpy", "mlflow")
+"""What the registered pyfunc needs, pinned at the versions installed here (pyproject.toml's pins)."""
+
+
+def pyfunc_requirements() -> list[str]:
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in PYFUNC_PACKAGES]
 
 
 class RegistryError(MtassistError):
@@ -82,7 +89,7 @@ def register_bundle(bundle_dir: Path, metrics: dict[str, float], lineage: dict[s
             name="model",
             python_model=AssistantPyfunc(),
             artifacts={MLFLOW_BUNDLE_ARTIFACT: str(bundle_dir)},
-            pip_requirements=PYFUNC_REQUIREMENTS,
+            pip_requirements=pyfunc_requirements(),
             registered_model_name=REGISTERED_MODEL_NAME,
         )
     version = str(info.registered_model_version)

@@ -20,8 +20,8 @@ from mtassist.contracts import (
     ONNX_OUTPUTS,
 )
 from mtassist.core.labels import LabelSpace
-from mtassist.serving.model_configs import HeadDims
 from mtassist.errors import MtassistError
+from mtassist.serving.model_configs import HeadDims
 
 BUNDLE_FILES: tuple[str, ...] = (
     BUNDLE_ONNX,

@@ -23,9 +23,9 @@ from mtassist.contracts import (
     TRITON_INPUT_TEXT,
     TRITON_OUTPUT_JSON,
 )
+from mtassist.errors import MtassistError
 from mtassist.serving.model_configs import MODEL_NAMES
 from mtassist.settings import DEFAULT_TRITON_URL
-from mtassist.errors import MtassistError
 
 _UNAVAILABLE = "StatusCode.UNAVAILABLE"
 

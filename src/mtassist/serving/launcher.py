@@ -41,8 +41,8 @@ from typing import Sequence, TextIO
 
 import mtassist
 from mtassist.contracts import Ports
-from mtassist.settings import Settings
 from mtassist.errors import MtassistError
+from mtassist.settings import Settings
 
 MODEL_CONTROL_MODES: tuple[str, ...] = ("none", "explicit")
 STUB_NAME = "triton_python_backend_stub"
