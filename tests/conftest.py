@@ -23,7 +23,7 @@ def source_cache() -> Path:
 
 @pytest.fixture(scope="session")
 def minilm_dir() -> str:
-    from mtassist.core.model_source import resolve_model_source
+    from mtassist.model.source import resolve_model_source
     from mtassist.settings import DEFAULT_MODEL_SOURCE
 
     return resolve_model_source(DEFAULT_MODEL_SOURCE, TEST_CACHE)
@@ -31,7 +31,7 @@ def minilm_dir() -> str:
 
 @pytest.fixture(scope="session")
 def tokenizer(minilm_dir):
-    from mtassist.core.tokenization import load_tokenizer
+    from mtassist.tokenization import load_tokenizer
 
     return load_tokenizer(minilm_dir)
 
@@ -39,21 +39,28 @@ def tokenizer(minilm_dir):
 @pytest.fixture(scope="session")
 def label_space():
     from mtassist.contracts import ROUTE_LABELS, SENTIMENT_LABELS
-    from mtassist.core.labels import LabelSpace
-    from mtassist.core.slots import slot_tags
+    from mtassist.labels import LabelSpace
+    from mtassist.slots import slot_tags
 
     return LabelSpace(ROUTE_LABELS, ("none", "HassTurnOn", "HassTurnOff"), tuple(slot_tags(["area"])), SENTIMENT_LABELS)
 
 
 @pytest.fixture
 def tiny_model(label_space, tokenizer):
-    from mtassist.core.modeling import build_tiny_model
+    from mtassist.model.multitask import build_tiny_model
 
     return build_tiny_model(label_space, vocab_size=len(tokenizer))
 
 
 def _row(text, route=None, intent=None, slots=None, sentiment=None, response=None):
-    return {"text": text, "route": route, "intent": intent, "slots": slots, "sentiment": sentiment, "response": response}
+    return {
+        "text": text,
+        "route": route,
+        "intent": intent,
+        "slots": slots,
+        "sentiment": sentiment,
+        "response": response,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -65,9 +72,18 @@ def toy_rows() -> list[dict]:
         for verb, intent in (("turn on", "HassTurnOn"), ("switch off", "HassTurnOff")):
             text = f"{verb} the {area} lights"
             start = text.index(area)
-            rows.append(_row(text, "command", intent, [{"name": "area", "value": area, "start": start, "end": start + len(area)}]))
+            rows.append(
+                _row(
+                    text, "command", intent, [{"name": "area", "value": area, "start": start, "end": start + len(area)}]
+                )
+            )
     for i, (question, answer) in enumerate(
-        [("how are you", "i am fine"), ("hello there", "hi friend"), ("good night", "sleep well"), ("who are you", "a bot")]
+        [
+            ("how are you", "i am fine"),
+            ("hello there", "hi friend"),
+            ("good night", "sleep well"),
+            ("who are you", "a bot"),
+        ]
     ):
         rows.append(_row(question, "chitchat", "none", [], response=answer))
         rows.append(_row(f"what is {question}", "faq", "none", [], response=f"{answer} indeed {i}"))

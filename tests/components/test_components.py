@@ -1,6 +1,7 @@
 """Components called as plain functions (`component.python_func`) with local artifacts."""
 
 import json
+from pathlib import Path
 
 import pytest
 from kfp.dsl import Artifact, Dataset
@@ -9,7 +10,7 @@ from mtassist.components.ingest import ingest
 from mtassist.components.promote import promote
 from mtassist.components.validate import validate
 from mtassist.contracts import DATASET_EXAMPLES
-from mtassist.core.validation import DataValidationError
+from mtassist.data.validation import DataValidationError
 from tests.conftest import TEST_CACHE
 
 
@@ -23,7 +24,7 @@ def small_dataset(tmp_path_factory):
 def test_ingest_writes_a_versioned_dataset(small_dataset):
     dataset, version = small_dataset
     assert len(version) == 64 and dataset.metadata["version"] == version
-    assert sum(1 for _ in open(f"{dataset.path}/{DATASET_EXAMPLES}")) > 100
+    assert len(Path(dataset.path, DATASET_EXAMPLES).read_text().splitlines()) > 100
 
 
 def test_validate_passes_a_clean_dataset_and_writes_its_report(small_dataset, tmp_path):
@@ -38,8 +39,8 @@ def test_validate_when_a_label_is_unknown_stops_with_the_expectation_named(small
     broken = tmp_path / "broken"
     broken.mkdir()
     for name in ("labels.json", "manifest.json"):
-        (broken / name).write_text(open(f"{dataset.path}/{name}").read())
-    rows = [json.loads(line) for line in open(f"{dataset.path}/{DATASET_EXAMPLES}")]
+        (broken / name).write_text(Path(dataset.path, name).read_text())
+    rows = [json.loads(line) for line in Path(dataset.path, DATASET_EXAMPLES).read_text().splitlines()]
     next(row for row in rows if row["sentiment"])["sentiment"] = "ecstatic"
     (broken / DATASET_EXAMPLES).write_text("".join(json.dumps(row) + "\n" for row in rows))
     with pytest.raises(DataValidationError, match="sentiment.*ecstatic"):

@@ -21,19 +21,11 @@ from mtassist.contracts import (
     SPLITS,
     TASKS,
 )
-from mtassist.core.dataset import (
-    DatasetConfig,
-    assign_splits,
-    build_dataset,
-    chatterbot_rows,
-    count_rows,
-    load_examples,
-    load_labels,
-    load_manifest,
-    remove_cross_split_texts,
-    resolve_route_conflicts,
-    text_key,
-)
+from mtassist.data.config import DatasetConfig
+from mtassist.data.dataset import build_dataset, count_rows, load_examples, load_labels, load_manifest
+from mtassist.data.rows import chatterbot_rows
+from mtassist.data.splits import assign_splits, remove_cross_split_texts, resolve_route_conflicts
+from mtassist.data.text import fold_text
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +88,7 @@ def test_no_group_spans_two_splits(rows: list[dict]) -> None:
 def test_no_text_appears_in_two_splits(rows: list[dict]) -> None:
     splits_of = defaultdict(set)
     for row in rows:
-        splits_of[text_key(row["text"])].add(row["split"])
+        splits_of[fold_text(row["text"])].add(row["split"])
     assert all(len(splits) == 1 for splits in splits_of.values())
 
 
@@ -134,7 +126,9 @@ def test_conversational_rows_have_intent_none_no_slots_and_a_reply(rows: list[di
 def test_sentiment_rows_carry_only_a_sentiment_label(rows: list[dict]) -> None:
     rated = [r for r in rows if r["sentiment"] is not None]
     assert {r["source"] for r in rated} == {"vader-amazon", "vader-movies", "vader-nyt", "vader-tweets"}
-    assert all(r["route"] is None and r["intent"] is None and r["slots"] is None and r["response"] is None for r in rated)
+    assert all(
+        r["route"] is None and r["intent"] is None and r["slots"] is None and r["response"] is None for r in rated
+    )
     assert set(Counter(r["sentiment"] for r in rated)) == set(SENTIMENT_LABELS)
 
 

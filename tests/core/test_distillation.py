@@ -1,10 +1,11 @@
 import torch
 
-from mtassist.core.batches import Collator
-from mtassist.core.distillation import DistillationConfig, distillation_loss, soft_kl
-from mtassist.core.evaluation import evaluate_model
-from mtassist.core.modeling import student_from_teacher
-from mtassist.core.training import TrainingConfig, train
+from mtassist.evaluation import evaluate_model
+from mtassist.model.multitask import student_from_teacher
+from mtassist.training.batches import Collator
+from mtassist.training.config import DistillationConfig, TrainingConfig
+from mtassist.training.distillation import distillation_loss, soft_kl
+from mtassist.training.loop import train
 
 
 def test_soft_kl_is_zero_for_equal_logits_and_positive_otherwise():
@@ -23,11 +24,17 @@ def test_distillation_loss_has_hard_and_soft_terms_for_every_head(tiny_model, to
 
 
 def test_distilled_student_approaches_a_trained_teacher(tiny_model, tokenizer, toy_rows):
-    config = TrainingConfig(max_steps=120, batch_size=8, learning_rate=3e-3, head_learning_rate=3e-3, eval_every=40, patience=5)
+    config = TrainingConfig(
+        max_steps=120, batch_size=8, learning_rate=3e-3, head_learning_rate=3e-3, eval_every=40, patience=5
+    )
     train(tiny_model, tokenizer, toy_rows, toy_rows, config)
     teacher_score = evaluate_model(tiny_model, tokenizer, toy_rows, 32)["score"]
     student = student_from_teacher(tiny_model, 1)
     distill = DistillationConfig(student_layers=1)
-    student_config = TrainingConfig(max_steps=60, batch_size=8, learning_rate=3e-3, head_learning_rate=3e-3, eval_every=20, patience=5)
-    result = train(student, tokenizer, toy_rows, toy_rows, student_config, loss_fn=distillation_loss(tiny_model, distill, 20.0))
+    student_config = TrainingConfig(
+        max_steps=60, batch_size=8, learning_rate=3e-3, head_learning_rate=3e-3, eval_every=20, patience=5
+    )
+    result = train(
+        student, tokenizer, toy_rows, toy_rows, student_config, loss_fn=distillation_loss(tiny_model, distill, 20.0)
+    )
     assert result.best_score >= teacher_score - 0.15

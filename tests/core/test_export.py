@@ -5,16 +5,23 @@ import onnx
 import pytest
 
 from mtassist.contracts import (
-    BUNDLE_CARD, BUNDLE_LABELS, BUNDLE_ONNX, BUNDLE_RESPONSE_EMBEDDINGS, BUNDLE_RESPONSE_TEXTS, BUNDLE_TOKENIZER_DIR,
-    ONNX_INPUTS, ONNX_OUTPUTS, PARITY_TOLERANCE,
+    BUNDLE_CARD,
+    BUNDLE_LABELS,
+    BUNDLE_ONNX,
+    BUNDLE_RESPONSE_EMBEDDINGS,
+    BUNDLE_RESPONSE_TEXTS,
+    BUNDLE_TOKENIZER_DIR,
+    ONNX_INPUTS,
+    ONNX_OUTPUTS,
+    PARITY_TOLERANCE,
 )
-from mtassist.core.export import ParityError, check_parity, export_bundle, onnx_session
-from mtassist.core.tokenization import encode
+from mtassist.export import ParityError, check_parity, export_bundle, onnx_session
+from mtassist.tokenization import encode
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, label_space, tokenizer):
-    from mtassist.core.modeling import build_tiny_model
+    from mtassist.model.multitask import build_tiny_model
 
     model = build_tiny_model(label_space, vocab_size=len(tokenizer)).eval()
     bundle = tmp_path_factory.mktemp("bundle")

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from hassil import recognize_best
 
-from mtassist.core.intents import (
+from mtassist.data.intents import (
     AREAS,
     NAMES_BY_DOMAIN,
     CommandSample,
@@ -70,7 +70,9 @@ def test_expansion_is_deterministic_for_a_seed_and_changes_with_it() -> None:
 
 def test_turn_on_the_kitchen_lights_is_hass_turn_on_with_area_kitchen() -> None:
     intents = load_intents()
-    result = recognize_best("turn on the kitchen lights", intents, slot_lists=slot_lists_for_recognition(), language="en")
+    result = recognize_best(
+        "turn on the kitchen lights", intents, slot_lists=slot_lists_for_recognition(), language="en"
+    )
     assert result is not None and result.intent.name == "HassTurnOn"
     assert result.entities["area"].value == "kitchen"
     assert result.entities["area"].text_span == (12, 19)
@@ -99,7 +101,9 @@ def test_samples_agree_with_hassil_recognition_on_intent_and_slot_text() -> None
     lists = slot_lists_for_recognition()
     same_intent = same_slots = 0
     for sample in drawn:
-        result = recognize_best(sample.text, intents, slot_lists=lists, intent_context={"area": "kitchen"}, language="en")
+        result = recognize_best(
+            sample.text, intents, slot_lists=lists, intent_context={"area": "kitchen"}, language="en"
+        )
         if result is None or result.intent.name != sample.intent:
             continue
         same_intent += 1
@@ -110,7 +114,9 @@ def test_samples_agree_with_hassil_recognition_on_intent_and_slot_text() -> None
 
 
 def test_entity_names_come_from_the_domains_the_template_allows() -> None:
-    found = expand_intents(seed=2, cap_per_intent=50, draws_per_template=10, intent_names=["HassVacuumStart", "HassLawnMowerDock"])
+    found = expand_intents(
+        seed=2, cap_per_intent=50, draws_per_template=10, intent_names=["HassVacuumStart", "HassLawnMowerDock"]
+    )
     allowed = {
         "HassVacuumStart": set(NAMES_BY_DOMAIN["vacuum"]),
         "HassLawnMowerDock": set(NAMES_BY_DOMAIN["lawn_mower"]),

@@ -2,9 +2,9 @@ import pytest
 import torch
 
 from mtassist.contracts import ONNX_OUTPUTS
-from mtassist.core.labels import LabelSpace
-from mtassist.core.modeling import MultiTaskModel, student_from_teacher, student_layer_indices
-from mtassist.core.tokenization import encode
+from mtassist.labels import LabelSpace
+from mtassist.model.multitask import MultiTaskModel, student_from_teacher, student_layer_indices
+from mtassist.tokenization import encode
 
 
 def _inputs(tokenizer, texts):
@@ -33,7 +33,9 @@ def test_padding_does_not_change_sentence_level_outputs(tiny_model, tokenizer):
     assert torch.allclose(alone.sentence_embedding[0], padded.sentence_embedding[0], atol=1e-5)
 
 
-@pytest.mark.parametrize(("teacher", "student", "expected"), [(6, 2, [0, 5]), (6, 3, [0, 2, 5]), (6, 6, [0, 1, 2, 3, 4, 5])])
+@pytest.mark.parametrize(
+    ("teacher", "student", "expected"), [(6, 2, [0, 5]), (6, 3, [0, 2, 5]), (6, 6, [0, 1, 2, 3, 4, 5])]
+)
 def test_student_layers_are_spread_over_the_teacher(teacher, student, expected):
     assert student_layer_indices(teacher, student) == expected
 
@@ -47,7 +49,9 @@ def test_student_keeps_heads_and_fewer_layers(tiny_model):
     student = student_from_teacher(tiny_model, 1)
     assert student.num_layers == 1 and tiny_model.num_layers == 2
     assert torch.equal(student.heads.intent.linear.weight, tiny_model.heads.intent.linear.weight)
-    assert torch.equal(student.encoder.encoder.layer[0].output.dense.weight, tiny_model.encoder.encoder.layer[0].output.dense.weight)
+    assert torch.equal(
+        student.encoder.encoder.layer[0].output.dense.weight, tiny_model.encoder.encoder.layer[0].output.dense.weight
+    )
 
 
 def test_save_and_load_give_the_same_outputs(tiny_model, tokenizer, tmp_path):

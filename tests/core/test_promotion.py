@@ -1,7 +1,14 @@
-from mtassist.core.promotion import GateConfig, decide
+from mtassist.promotion import GateConfig, decide
 
-GOOD = {"score": 0.80, "route_accuracy": 0.95, "intent_macro_f1": 0.8, "slot_f1": 0.8, "sentiment_macro_f1": 0.6,
-        "response_mrr": 0.5, "latency_p95_ms": 5.0}
+GOOD = {
+    "score": 0.80,
+    "route_accuracy": 0.95,
+    "intent_macro_f1": 0.8,
+    "slot_f1": 0.8,
+    "sentiment_macro_f1": 0.6,
+    "response_mrr": 0.5,
+    "latency_p95_ms": 5.0,
+}
 
 
 def test_promote_when_there_is_no_champion():

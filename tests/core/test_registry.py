@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from mtassist import registry
 from mtassist.contracts import BUNDLE_CARD, CHALLENGER_ALIAS, CHAMPION_ALIAS
-from mtassist.core import registry
 
 
 @pytest.fixture
@@ -27,7 +27,13 @@ def bundle(tmp_path):
 
 
 def test_register_aliases_the_new_version_challenger_with_lineage(tracking, bundle):
-    lineage = {"dataset_version": "d1", "git_commit": "abc", "teacher_run_id": "t", "student_run_id": "s", "onnx_sha256": "f"}
+    lineage = {
+        "dataset_version": "d1",
+        "git_commit": "abc",
+        "teacher_run_id": "t",
+        "student_run_id": "s",
+        "onnx_sha256": "f",
+    }
     first = registry.register_bundle(bundle, {"score": 0.5}, lineage)
     second = registry.register_bundle(bundle, {"score": 0.6}, lineage)
     assert (first.version, second.version) == ("1", "2")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mtassist.core import sources
-from mtassist.core.sources import (
+from mtassist.data import sources
+from mtassist.data.sources import (
     RatedSentence,
     SourceError,
     fetch_vader_sdist,
@@ -82,9 +82,7 @@ def test_fetch_vader_sdist_says_what_to_do_when_pip_cannot_download(
     assert str(tmp_path / "sources" / sources.VADER_SDIST) in message
 
 
-def test_fetch_vader_sdist_uses_the_cached_file_without_pip(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fetch_vader_sdist_uses_the_cached_file_without_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cached = tmp_path / "sources" / sources.VADER_SDIST
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"placeholder")

@@ -1,8 +1,8 @@
 import numpy as np
 
 from mtassist.contracts import ONNX_INPUTS
-from mtassist.core.slots import IGNORE_INDEX, slot_tags, spans_to_tag_ids, tag_ids_to_spans
-from mtassist.core.tokenization import encode
+from mtassist.slots import IGNORE_INDEX, slot_tags, spans_to_tag_ids, tag_ids_to_spans
+from mtassist.tokenization import encode
 
 
 def test_encode_gives_every_onnx_input_and_offsets(tokenizer):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from mtassist.contracts import DATASET_EXAMPLES
-from mtassist.core.dataset import DatasetConfig, build_dataset, load_examples
-from mtassist.core.validation import (
+from mtassist.data.config import DatasetConfig
+from mtassist.data.dataset import build_dataset, load_examples
+from mtassist.data.validation import (
     DataValidationError,
     ValidationThresholds,
     check_dataset,
@@ -57,7 +58,15 @@ def test_a_freshly_built_dataset_passes_and_gets_an_html_and_json_report(clean: 
     page = report.read_text(encoding="utf-8")
     assert "<table>" in page and "expect_column_values_to_be_null" in page and "leaked_group" in page
     raw = json.loads(report.with_suffix(".json").read_text())
-    assert {suite["suite"] for suite in raw["suites"]} >= {"examples", "leakage", "route", "intent", "slots", "sentiment", "response"}
+    assert {suite["suite"] for suite in raw["suites"]} >= {
+        "examples",
+        "leakage",
+        "route",
+        "intent",
+        "slots",
+        "sentiment",
+        "response",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -156,9 +165,7 @@ def test_validate_when_a_split_has_no_sentiment_names_the_missing_split(clean: P
         rows[:] = [r for r in rows if not (r["sentiment"] and r["split"] == "validation")]
 
     failed = failures_of(corrupted(clean, tmp_path, change), tmp_path)
-    assert failed == [
-        "sentiment: expect_column_distinct_values_to_contain_set(split): missing ['validation']"
-    ]
+    assert failed == ["sentiment: expect_column_distinct_values_to_contain_set(split): missing ['validation']"]
 
 
 def test_validate_when_a_route_share_is_out_of_bounds_names_the_label(clean: Path, tmp_path: Path) -> None:

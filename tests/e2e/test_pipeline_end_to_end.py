@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
-    from mtassist.core import registry
+    from mtassist import registry
     from mtassist.pipelines.runner import RunOptions, run_locally
     from mtassist.settings import Settings
 
@@ -30,7 +30,7 @@ def finished_run(tmp_path_factory):
 def test_pipeline_registers_and_promotes_the_student_with_lineage(finished_run):
     from mlflow.tracking import MlflowClient
 
-    from mtassist.core import registry
+    from mtassist import registry
 
     champion = registry.version_by_alias(CHAMPION_ALIAS)
     assert champion is not None and champion.version == registry.version_by_alias(CHALLENGER_ALIAS).version
@@ -77,8 +77,20 @@ def test_serve_runs_the_champion_in_the_foreground_until_interrupted(finished_ru
     from mtassist.serving.launcher import free_ports
 
     ports = free_ports()
-    command = [sys.executable, "-m", "mtassist.cli", "serve", "--home", str(finished_run.home),
-               "--grpc-port", str(ports.grpc), "--http-port", str(ports.http), "--metrics-port", str(ports.metrics)]
+    command = [
+        sys.executable,
+        "-m",
+        "mtassist.cli",
+        "serve",
+        "--home",
+        str(finished_run.home),
+        "--grpc-port",
+        str(ports.grpc),
+        "--http-port",
+        str(ports.http),
+        "--metrics-port",
+        str(ports.metrics),
+    ]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         with AssistantClient(f"localhost:{ports.grpc}") as client:

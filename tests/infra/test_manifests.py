@@ -53,9 +53,7 @@ needs_kubectl = pytest.mark.skipif(
 
 @functools.cache
 def _render(target: str) -> tuple[str, tuple[dict, ...]]:
-    done = subprocess.run(
-        ["kubectl", "kustomize", str(TARGETS[target])], capture_output=True, text=True, timeout=60
-    )
+    done = subprocess.run(["kubectl", "kustomize", str(TARGETS[target])], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, f"kubectl kustomize {TARGETS[target]} failed:\n{done.stderr}"
     return done.stdout, tuple(doc for doc in yaml.safe_load_all(done.stdout) if doc)
 
@@ -90,7 +88,6 @@ def flag_values(args: list[str]) -> dict[str, str]:
 @pytest.fixture(params=sorted(TARGETS))
 def target(request) -> str:
     return request.param
-
 
 
 # --- every target renders to valid, namespaced objects -------------------------------------------
@@ -198,7 +195,9 @@ def test_triton_loads_explicitly_from_the_state_volume(target):
     assert flags["model-control-mode"] == "explicit"
     assert flags["load-model"] == "*"
     assert Path(flags["model-repository"]) == TRITON_REPOSITORY
-    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v}
+    claims = {
+        v["name"]: v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v
+    }
     (mount,) = [m for m in container["volumeMounts"] if claims.get(m["name"]) == k8s.STATE_VOLUME_CLAIM]
     assert mount["mountPath"] == k8s.STATE_MOUNT_PATH and mount["readOnly"] is True
     claim = find(objects, "PersistentVolumeClaim", k8s.STATE_VOLUME_CLAIM)

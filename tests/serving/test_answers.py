@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from mtassist import contracts
-from mtassist.core.slots import slot_tags
-from mtassist.serving.answers import (
+from mtassist.answers import (
     ALL_HEADS,
     INTENT_LOGITS,
     ROUTE_LOGITS,
@@ -23,10 +22,10 @@ from mtassist.serving.answers import (
     answer_heads,
     needed_outputs,
     parse_tasks,
-    read_tasks,
-    read_texts,
     softmax,
 )
+from mtassist.serving.requests import read_tasks, read_texts
+from mtassist.slots import slot_tags
 
 TEXTS = ["turn on the kitchen lights", "how are you"]
 TAGS = slot_tags(["area"])  # O, B-area, I-area
@@ -189,7 +188,12 @@ def test_response_bank_rejects_texts_and_embeddings_of_different_lengths():
 
 
 def test_decoder_reads_the_bundle_files_from_one_folder(tmp_path):
-    labels = {"route": list(contracts.ROUTE_LABELS), "intent": ["none"], "slot_tags": ["O"], "sentiment": list(contracts.SENTIMENT_LABELS)}
+    labels = {
+        "route": list(contracts.ROUTE_LABELS),
+        "intent": ["none"],
+        "slot_tags": ["O"],
+        "sentiment": list(contracts.SENTIMENT_LABELS),
+    }
     (tmp_path / contracts.BUNDLE_LABELS).write_text(json.dumps(labels))
     (tmp_path / contracts.BUNDLE_RESPONSE_TEXTS).write_text(json.dumps(["hi"]))
     np.save(tmp_path / contracts.BUNDLE_RESPONSE_EMBEDDINGS, np.array([[3.0, 4.0]], dtype=np.float32))

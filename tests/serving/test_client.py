@@ -12,7 +12,9 @@ from mtassist.serving.launcher import free_port
 def test_no_server_gives_one_clear_error():
     url = f"localhost:{free_port()}"
     with AssistantClient(url, timeout_s=5) as client:
-        with pytest.raises(TritonUnavailableError, match=f"^no Triton server answers at {url}: start one with `mtassist serve`$"):
+        with pytest.raises(
+            TritonUnavailableError, match=f"^no Triton server answers at {url}: start one with `mtassist serve`$"
+        ):
             client.ask(["hello"])
         with pytest.raises(TritonUnavailableError, match="no Triton server answers"):
             client.wait_until_ready(timeout_s=0.5)
@@ -25,6 +27,8 @@ def test_ask_checks_its_arguments_before_calling():
             client.ask("hello")  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="at least one text"):
             client.ask([])
-    with AssistantClient(f"localhost:{free_port()}", model=TRITON_ENSEMBLE_MODEL) as ensemble:
-        with pytest.raises(ValueError, match="answers every head"):
-            ensemble.ask(["hello"], tasks=["intent"])
+    with (
+        AssistantClient(f"localhost:{free_port()}", model=TRITON_ENSEMBLE_MODEL) as ensemble,
+        pytest.raises(ValueError, match="answers every head"),
+    ):
+        ensemble.ask(["hello"], tasks=["intent"])

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import mtassist
 from mtassist.contracts import Ports
 from mtassist.serving.launcher import (
     STUB_NAME,
@@ -21,6 +20,7 @@ from mtassist.serving.launcher import (
     server_environment,
     wheel_libs_dir,
 )
+
 
 @pytest.fixture
 def some_repository(tmp_path: Path) -> Path:
@@ -35,9 +35,13 @@ def test_a_port_in_use_gives_a_clear_error_before_launching(some_repository, tmp
         listener.listen()
         taken = listener.getsockname()[1]
         server = TritonServer(
-            some_repository, ports=Ports(grpc=taken, http=free_port(), metrics=free_port()), server_dir=tmp_path / "none"
+            some_repository,
+            ports=Ports(grpc=taken, http=free_port(), metrics=free_port()),
+            server_dir=tmp_path / "none",
         )
-        with pytest.raises(PortInUseError, match=f"^port {taken} is in use: stop the other server or pass --grpc-port$"):
+        with pytest.raises(
+            PortInUseError, match=f"^port {taken} is in use: stop the other server or pass --grpc-port$"
+        ):
             server.start()
     assert not server.running
     assert not (tmp_path / "none").exists()
@@ -63,11 +67,11 @@ def test_explicit_mode_loads_only_the_models_named(some_repository, tmp_path):
     ]
 
 
-def test_the_environment_lets_the_stub_find_the_wheel_libs_this_python_and_mtassist():
+def test_the_environment_lets_the_stub_find_the_wheel_libs_and_this_python():
     env = server_environment({"PATH": "/usr/bin", "LD_LIBRARY_PATH": "/opt/lib"})
     assert env["LD_LIBRARY_PATH"].split(":") == [str(wheel_libs_dir()), sysconfig.get_config_var("LIBDIR"), "/opt/lib"]
     assert env["PATH"].split(":") == [str(Path(sys.executable).parent), "/usr/bin"]
-    assert env["PYTHONPATH"].split(":")[0] == str(Path(mtassist.__file__).resolve().parent.parent)
+    assert "PYTHONPATH" not in env
 
 
 def test_the_server_tree_is_copied_once_with_the_stub_of_this_python(tmp_path):

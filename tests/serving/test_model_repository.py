@@ -110,9 +110,16 @@ def test_the_local_target_runs_every_model_on_the_python_backend_with_its_files(
     assert configs[contracts.TRITON_ENCODER_MODEL].parameters[PARAM_INTRA_OP_THREADS].string_value == "0"
     version = local_repository / contracts.TRITON_ENCODER_MODEL / "1"
     assert (version / ONNX_MODEL_FILE).is_file()
-    assert (local_repository / contracts.TRITON_TOKENIZER_MODEL / "1" / contracts.BUNDLE_TOKENIZER_DIR / "tokenizer.json").is_file()
+    assert (
+        local_repository / contracts.TRITON_TOKENIZER_MODEL / "1" / contracts.BUNDLE_TOKENIZER_DIR / "tokenizer.json"
+    ).is_file()
     for name in (contracts.TRITON_ASSISTANT_MODEL, contracts.TRITON_POSTPROCESS_MODEL):
-        for file_name in (contracts.BUNDLE_LABELS, contracts.BUNDLE_RESPONSE_TEXTS, contracts.BUNDLE_RESPONSE_EMBEDDINGS, contracts.BUNDLE_CARD):
+        for file_name in (
+            contracts.BUNDLE_LABELS,
+            contracts.BUNDLE_RESPONSE_TEXTS,
+            contracts.BUNDLE_RESPONSE_EMBEDDINGS,
+            contracts.BUNDLE_CARD,
+        ):
             assert (local_repository / name / "1" / file_name).is_file()
 
 

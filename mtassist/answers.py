@@ -1,0 +1,255 @@
+"""Decoding the encoder's heads into the `assistant` answer.
+
+Plain numpy, so that it is unit-tested without Triton; the Triton `assistant` (BLS router) and
+`postprocess` (ensemble step) models and the registered MLflow pyfunc all decode through
+`AnswerDecoder`. An answer is
+
+    {"route": {"label", "score"}, "intent": {"label", "score"},
+     "slots": [{"name", "value", "start", "end"}], "sentiment": {"label", "score"},
+     "replies": [{"text", "score"}], "model_version": "..."}
+
+with the heads not asked for, or not relevant to the route, left out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mtassist.contracts import (
+    ANSWER_HEADS,
+    BUNDLE_CARD,
+    BUNDLE_LABELS,
+    BUNDLE_RESPONSE_EMBEDDINGS,
+    BUNDLE_RESPONSE_TEXTS,
+    CARD_MODEL_VERSION,
+    COMMAND_ONLY_HEADS,
+    CONVERSATION_ONLY_HEADS,
+    DEFAULT_TOP_K_REPLIES,
+    ONNX_OUTPUTS,
+    ROUTE_COMMAND,
+    TRITON_INPUT_TASKS,
+)
+from mtassist.labels import LabelSpace
+from mtassist.slots import tag_ids_to_spans
+
+ROUTE_LOGITS, INTENT_LOGITS, SLOT_LOGITS, SENTIMENT_LOGITS, SENTENCE_EMBEDDING = ONNX_OUTPUTS
+
+ALL_HEADS: frozenset[str] = frozenset(ANSWER_HEADS)
+
+HEAD_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "route": (ROUTE_LOGITS,),
+    "intent": (INTENT_LOGITS,),
+    "slots": (SLOT_LOGITS,),
+    "sentiment": (SENTIMENT_LOGITS,),
+    "replies": (SENTENCE_EMBEDDING,),
+}
+"""The encoder outputs each answer head is decoded from."""
+
+_SCORE_DIGITS = 6
+UNREGISTERED = "unregistered"
+"""The `model_version` of answers from a bundle that no registry version was deployed from."""
+
+
+class BadRequest(ValueError):
+    """A request the caller must fix; its message goes back to the caller as a Triton error."""
+
+
+# --- the heads asked for --------------------------------------------------------------------------------
+
+
+def parse_tasks(value: str | None) -> frozenset[str]:
+    """Heads out of a comma-separated list such as "intent, slots"; empty or None means all."""
+    if value is None or not value.strip():
+        return ALL_HEADS
+    heads = frozenset(name.strip() for name in value.split(",") if name.strip())
+    unknown = sorted(heads - ALL_HEADS)
+    if unknown:
+        raise BadRequest(
+            f"unknown head {', '.join(map(repr, unknown))} in {TRITON_INPUT_TASKS}: "
+            f"choose from {', '.join(ANSWER_HEADS)}"
+        )
+    return heads
+
+
+def needed_outputs(tasks: Iterable[frozenset[str]]) -> tuple[str, ...]:
+    """The encoder outputs needed to answer these rows, in ONNX_OUTPUTS order; route always."""
+    wanted = {ROUTE_LOGITS}
+    for heads in tasks:
+        for head in heads:
+            wanted.update(HEAD_OUTPUTS[head])
+    return tuple(name for name in ONNX_OUTPUTS if name in wanted)
+
+
+def answer_heads(route: str, wanted: frozenset[str], by_route: bool = True) -> list[str]:
+    """The heads an answer carries, in ANSWER_HEADS order: those wanted and, by route, relevant."""
+    heads = [head for head in ANSWER_HEADS if head in wanted]
+    if not by_route:
+        return heads
+    dropped = CONVERSATION_ONLY_HEADS if route == ROUTE_COMMAND else COMMAND_ONLY_HEADS
+    return [head for head in heads if head not in dropped]
+
+
+# --- what the bundle brings ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResponseBank:
+    """Reply texts and their L2-normalised embeddings, (N, D)."""
+
+    texts: tuple[str, ...]
+    embeddings: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.embeddings.ndim != 2 or len(self.texts) != self.embeddings.shape[0]:
+            raise ValueError(
+                f"the response bank has {len(self.texts)} texts but embeddings of shape "
+                f"{list(self.embeddings.shape)}: re-export the model bundle"
+            )
+
+    @classmethod
+    def load(cls, texts_path: Path, embeddings_path: Path) -> ResponseBank:
+        texts = tuple(json.loads(Path(texts_path).read_text()))
+        embeddings = _l2_normalise(np.load(embeddings_path).astype(np.float32))
+        return cls(texts=texts, embeddings=embeddings)
+
+    @property
+    def dim(self) -> int:
+        return int(self.embeddings.shape[1])
+
+    def top_k(self, queries: np.ndarray, k: int) -> list[list[dict]]:
+        """The k replies nearest each query (B, D) by cosine similarity, best first."""
+        k = min(k, len(self.texts))
+        if k <= 0:
+            return [[] for _ in range(len(queries))]
+        scores = _l2_normalise(queries.astype(np.float32)) @ self.embeddings.T  # (B, N)
+        nearest = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        replies = []
+        for row, candidates in zip(scores, nearest):
+            best = candidates[np.argsort(-row[candidates], kind="stable")]
+            replies.append([{"text": self.texts[i], "score": _score(row[i])} for i in best])
+        return replies
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=axis, keepdims=True)
+
+
+def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def _score(value: float) -> float:
+    return round(float(value), _SCORE_DIGITS)
+
+
+def _labelled(probabilities: np.ndarray, labels: Sequence[str]) -> list[dict]:
+    best = probabilities.argmax(axis=-1)
+    return [{"label": labels[i], "score": _score(p[i])} for i, p in zip(best, probabilities)]
+
+
+# --- decoding -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerDecoder:
+    """Turns the encoder's outputs for a batch of texts into one answer per text."""
+
+    labels: LabelSpace
+    bank: ResponseBank
+    model_version: str
+    top_k: int = DEFAULT_TOP_K_REPLIES
+
+    @classmethod
+    def from_dir(cls, data_dir: Path, top_k: int = DEFAULT_TOP_K_REPLIES) -> AnswerDecoder:
+        """Read labels, response bank and model card (bundle file names) from one folder.
+
+        The model version is the card's, which deploy writes; an exported bundle that was never
+        deployed answers as UNREGISTERED.
+        """
+        data_dir = Path(data_dir)
+        card = json.loads((data_dir / BUNDLE_CARD).read_text())
+        return cls(
+            labels=LabelSpace.load(data_dir / BUNDLE_LABELS),
+            bank=ResponseBank.load(data_dir / BUNDLE_RESPONSE_TEXTS, data_dir / BUNDLE_RESPONSE_EMBEDDINGS),
+            model_version=str(card.get(CARD_MODEL_VERSION, UNREGISTERED)),
+            top_k=top_k,
+        )
+
+    def decode(
+        self,
+        texts: Sequence[str],
+        offsets: np.ndarray,
+        outputs: Mapping[str, np.ndarray],
+        tasks: Sequence[frozenset[str]] | None = None,
+        by_route: bool = True,
+    ) -> list[dict]:
+        """One answer per text.
+
+        Args:
+            texts: the B utterances.
+            offsets: (B, T, 2) character offsets of each token, as the tokenizer gave them.
+            outputs: encoder outputs by ONNX name; those `needed_outputs(tasks)` names at least.
+            tasks: the heads wanted per row; all heads when None.
+            by_route: leave out the heads not relevant to each row's route (the `assistant`
+                contract); False answers every wanted head (the ensemble).
+        """
+        batch = len(texts)
+        tasks = list(tasks) if tasks is not None else [ALL_HEADS] * batch
+        self._check(batch, offsets, outputs, tasks)
+        routes = _labelled(softmax(outputs[ROUTE_LOGITS]), self.labels.route)
+        heads = [answer_heads(route["label"], wanted, by_route) for route, wanted in zip(routes, tasks)]
+        needed = set().union(*heads) if heads else set()
+
+        decoded: dict[str, list] = {"route": routes}
+        if "intent" in needed:
+            decoded["intent"] = _labelled(softmax(outputs[INTENT_LOGITS]), self.labels.intent)
+        if "sentiment" in needed:
+            decoded["sentiment"] = _labelled(softmax(outputs[SENTIMENT_LOGITS]), self.labels.sentiment)
+        if "replies" in needed:
+            decoded["replies"] = self.bank.top_k(outputs[SENTENCE_EMBEDDING], self.top_k)
+        if "slots" in needed:
+            tag_ids = outputs[SLOT_LOGITS].argmax(axis=-1)  # (B, T)
+            decoded["slots"] = [
+                tag_ids_to_spans(text, offsets[row], tag_ids[row], self.labels.slot_tags)
+                if "slots" in heads[row]
+                else None
+                for row, text in enumerate(texts)
+            ]
+        return [
+            {**{head: decoded[head][row] for head in row_heads}, "model_version": self.model_version}
+            for row, row_heads in enumerate(heads)
+        ]
+
+    def _check(
+        self, batch: int, offsets: np.ndarray, outputs: Mapping[str, np.ndarray], tasks: Sequence[frozenset[str]]
+    ) -> None:
+        if len(tasks) != batch:
+            raise ValueError(f"{len(tasks)} task sets for {batch} texts")
+        missing = [name for name in needed_outputs(tasks) if name not in outputs]
+        if missing:
+            raise ValueError(f"the encoder outputs lack {', '.join(missing)}")
+        widths = {
+            ROUTE_LOGITS: len(self.labels.route),
+            INTENT_LOGITS: len(self.labels.intent),
+            SLOT_LOGITS: len(self.labels.slot_tags),
+            SENTIMENT_LOGITS: len(self.labels.sentiment),
+            SENTENCE_EMBEDDING: self.bank.dim,
+        }
+        for name, array in outputs.items():
+            if name in widths and (array.shape[0] != batch or array.shape[-1] != widths[name]):
+                raise ValueError(
+                    f"{name} has shape {list(array.shape)}, expected [{batch}, ..., {widths[name]}]: "
+                    "the encoder and the label space or response bank come from different bundles"
+                )
+        if SLOT_LOGITS in outputs and offsets.shape[:2] != outputs[SLOT_LOGITS].shape[:2]:
+            raise ValueError(
+                f"token offsets {list(offsets.shape)} do not match {SLOT_LOGITS} {list(outputs[SLOT_LOGITS].shape)}"
+            )

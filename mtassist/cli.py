@@ -1,0 +1,189 @@
+"""The `mtassist` command.
+
+    mtassist run                      the training pipeline, end to end, through kfp's local runner
+    mtassist serve                    Triton on the current champion, until stopped
+    mtassist ask "turn on the lights" one JSON answer from a running server
+    mtassist pipeline compile         the pipeline as YAML for a Kubeflow cluster
+    mtassist pipeline submit --host   start a run on a Kubeflow Pipelines endpoint
+
+Every location is a setting: see `mtassist.settings` for the environment variables.
+
+The CLI is the composition root: the one module of the core that reaches into the pipelines and
+serving layers, and only inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from mtassist.contracts import CHAMPION_ALIAS, Ports
+from mtassist.data.config import DATA_SIZES
+from mtassist.options import DEFAULTS, RunOptions
+from mtassist.settings import Settings
+
+RUN_SUMMARY = "last-run.json"
+"""Written by `mtassist run` into the state folder: wall time, options, served version, answers."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        home=getattr(args, "home", None),
+        tracking_uri=getattr(args, "tracking_uri", None),
+        model_source=getattr(args, "model_source", None),
+    )
+
+
+def _add_location_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--home", help="state folder (default ./.mtassist, or MTASSIST_HOME)")
+    parser.add_argument("--tracking-uri", help="MLflow tracking URI (default sqlite in the state folder)")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from mtassist.pipelines.runner import run_locally
+
+    options = RunOptions(
+        data_size=args.data_size,
+        seed=args.seed,
+        teacher_epochs=args.teacher_epochs,
+        student_epochs=args.student_epochs,
+        max_steps=args.max_steps,
+        batch_size=args.batch_size,
+        student_layers=args.student_layers,
+        latency_budget_ms=args.latency_budget_ms,
+        check_answers=not args.no_answer_check,
+    )
+    settings = _settings(args)
+    print(f"mtassist run: state in {settings.home}, MLflow at {settings.resolved_tracking_uri}", flush=True)
+    started = time.monotonic()
+    answers = run_locally(settings, options)
+    summary = {
+        "wall_seconds": round(time.monotonic() - started, 1),
+        "model_version": next(iter(answers.values()))["model_version"],
+        "options": asdict(options),
+        "answers": answers,
+    }
+    (settings.home / RUN_SUMMARY).write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+    print(f"\nThe local Triton server answered (model version {summary['model_version']}):")
+    for text, answer in answers.items():
+        print(f"  {text!r}: {json.dumps(answer, ensure_ascii=False)}")
+    minutes, seconds = divmod(int(summary["wall_seconds"]), 60)
+    print(f"Pipeline finished in {minutes} min {seconds:02d} s; summary in {settings.home / RUN_SUMMARY}")
+    print(
+        "\nNext:\n"
+        "  .venv/bin/mtassist serve                       # Triton on the champion (gRPC :8001)\n"
+        '  .venv/bin/mtassist ask "turn on the kitchen lights"\n'
+        f"  .venv/bin/mlflow ui --backend-store-uri {settings.resolved_tracking_uri}"
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from mtassist.serving.serve import serve_forever
+
+    settings = _settings(args)
+    ports = Ports(grpc=args.grpc_port, http=args.http_port, metrics=args.metrics_port)
+    serve_forever(settings, args.model, ports)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from mtassist.serving.client import AssistantClient
+
+    tasks = [t.strip() for t in args.tasks.split(",")] if args.tasks else None
+    with AssistantClient(args.url) as client:
+        for answer in client.ask(args.text, tasks=tasks):
+            print(json.dumps(answer, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from mtassist.pipelines.runner import compile_pipeline
+
+    print(f"pipeline written to {compile_pipeline(Path(args.output))}")
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from mtassist.pipelines.runner import submit
+
+    arguments = dict(kv.split("=", 1) for kv in args.param)
+    print(f"started run {submit(args.host, arguments)} on {args.host}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mtassist", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the training pipeline locally, end to end")
+    _add_location_options(run)
+    run.add_argument("--model-source", help="encoder: pypi:<wheel>, a local model directory or a hub id")
+    run.add_argument("--data-size", choices=DATA_SIZES, default=DEFAULTS.data_size)
+    run.add_argument("--seed", type=int, default=DEFAULTS.seed)
+    run.add_argument("--teacher-epochs", type=float, default=DEFAULTS.teacher_epochs)
+    run.add_argument("--student-epochs", type=float, default=DEFAULTS.student_epochs)
+    run.add_argument(
+        "--max-steps", type=int, default=DEFAULTS.max_steps, help="cap on training steps per model (0: by epochs)"
+    )
+    run.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
+    run.add_argument("--student-layers", type=int, default=DEFAULTS.student_layers)
+    run.add_argument("--latency-budget-ms", type=float, default=DEFAULTS.latency_budget_ms)
+    run.add_argument("--no-answer-check", action="store_true", help="smoke test checks the contract only")
+    run.set_defaults(handler=cmd_run)
+
+    serve = commands.add_parser("serve", help="serve a registered model with Triton until stopped")
+    _add_location_options(serve)
+    serve.add_argument("--model", default=CHAMPION_ALIAS, help="alias or version to serve (default champion)")
+    serve.add_argument("--grpc-port", type=int, default=Ports.grpc)
+    serve.add_argument("--http-port", type=int, default=Ports.http)
+    serve.add_argument("--metrics-port", type=int, default=Ports.metrics)
+    serve.set_defaults(handler=cmd_serve)
+
+    ask = commands.add_parser("ask", help="ask a running server; prints the JSON answer")
+    ask.add_argument("text", nargs="+", help="one or more utterances")
+    ask.add_argument("--url", default=Settings.from_env().triton_url, help="Triton gRPC address (host:port)")
+    ask.add_argument("--tasks", help="comma-separated heads to answer (default all)")
+    ask.set_defaults(handler=cmd_ask)
+
+    pipeline = commands.add_parser("pipeline", help="compile or submit the pipeline for a cluster")
+    pipeline_commands = pipeline.add_subparsers(dest="pipeline_command", required=True)
+    compile_ = pipeline_commands.add_parser("compile", help="write the pipeline as Kubeflow YAML")
+    compile_.add_argument("--output", default="mtassist-training.yaml")
+    compile_.set_defaults(handler=cmd_compile)
+    submit = pipeline_commands.add_parser("submit", help="start a run on a Kubeflow Pipelines endpoint")
+    submit.add_argument("--host", required=True, help="Kubeflow Pipelines API, e.g. http://ml-pipeline-ui.kubeflow")
+    submit.add_argument("--param", action="append", default=[], help="NAME=VALUE pipeline argument (repeatable)")
+    submit.set_defaults(handler=cmd_submit)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    from mtassist.errors import USER_ERRORS
+
+    try:
+        return args.handler(args)
+    except USER_ERRORS as error:
+        print(f"mtassist {args.command}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

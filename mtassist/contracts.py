@@ -1,0 +1,173 @@
+"""Every contract between mtassist's stages, declared once.
+
+The dataset layout that `ingest` writes and everything downstream reads, the label spaces that
+are fixed by design, the ONNX tensor names and dynamic axes, the model bundle that `export`
+writes and serving reads, and the `assistant` contract that applications call over gRPC.
+Tests hold the exporter, the Triton configs and the client to these names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- tasks and fixed label spaces --------------------------------------------------------------
+
+TASKS: tuple[str, ...] = ("route", "intent", "slots", "sentiment", "response")
+"""The five heads, in the order they are trained, exported and reported."""
+
+ROUTE_COMMAND = "command"
+"""A smart-home command: answers carry intent and slots."""
+ROUTE_CHITCHAT = "chitchat"
+"""Small talk: answers carry replies."""
+ROUTE_FAQ = "faq"
+"""A question about the world: answers carry replies."""
+ROUTE_LABELS: tuple[str, ...] = (ROUTE_COMMAND, ROUTE_CHITCHAT, ROUTE_FAQ)
+SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+INTENT_NONE = "none"
+"""The intent of every utterance that is not a smart-home command."""
+SLOT_OUTSIDE = "O"
+
+SENTIMENT_NEUTRAL_BAND = 0.5
+"""Mean human rating in [-4, 4]: below -band is negative, above +band positive, else neutral."""
+
+SCORE_METRICS: tuple[str, ...] = ("route_accuracy", "intent_macro_f1", "slot_f1", "sentiment_macro_f1", "response_mrr")
+"""One metric per head; their mean is `score`, which early stopping and the promotion gate use."""
+
+# --- the dataset artifact ----------------------------------------------------------------------
+
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
+DATASET_EXAMPLES = "examples.jsonl"
+"""One JSON object per utterance with the columns in `EXAMPLE_COLUMNS`."""
+DATASET_LABELS = "labels.json"
+"""{"route": [...], "intent": [...], "slot_tags": ["O", "B-area", "I-area", ...], "sentiment": [...]}"""
+DATASET_MANIFEST = "manifest.json"
+"""{"version": <sha256 of examples and labels>, "counts": {...}, "sources": {...}}"""
+
+EXAMPLE_COLUMNS: tuple[str, ...] = (
+    "id",  # str, unique
+    "source",  # str: "intents", "chitchat", "chatterbot", "vader-<corpus>"
+    "group",  # str: template or conversation id; a group never spans two splits
+    "split",  # one of SPLITS
+    "text",  # str, the utterance
+    "route",  # one of ROUTE_LABELS, or null where the source says nothing about routing
+    "intent",  # an intent name or INTENT_NONE, or null
+    "slots",  # list of {"name", "value", "start", "end"} char spans into text, or null
+    "sentiment",  # one of SENTIMENT_LABELS, or null
+    "response",  # str, the reply to text, or null
+)
+
+# --- a trained model: what train_teacher and distill_student write, evaluate and export read ---
+
+MODEL_ENCODER_DIR = "encoder"
+"""The encoder as a Hugging Face model directory (config.json, weights)."""
+MODEL_HEADS_FILE = "heads.pt"
+"""The heads' state dict."""
+MODEL_LABELS_FILE = "labels.json"
+"""Same layout as DATASET_LABELS."""
+MODEL_TOKENIZER_DIR = "tokenizer"
+MODEL_RUN_FILE = "run.json"
+"""The training run's record: run ids, dataset version, model source, max_length, best step."""
+
+# --- the model and its ONNX graph ---------------------------------------------------------------
+
+ONNX_INPUTS: tuple[str, ...] = ("input_ids", "attention_mask", "token_type_ids")
+"""int64 [batch, sequence] each."""
+ONNX_OUTPUTS: tuple[str, ...] = (
+    "route_logits",  # float32 [batch, len(ROUTE_LABELS)]
+    "intent_logits",  # float32 [batch, n_intents]
+    "slot_logits",  # float32 [batch, sequence, n_slot_tags]
+    "sentiment_logits",  # float32 [batch, len(SENTIMENT_LABELS)]
+    "sentence_embedding",  # float32 [batch, embedding_dim], L2-normalised
+)
+ONNX_DYNAMIC_AXES: dict[str, dict[int, str]] = {
+    **{name: {0: "batch", 1: "sequence"} for name in ONNX_INPUTS},
+    "route_logits": {0: "batch"},
+    "intent_logits": {0: "batch"},
+    "slot_logits": {0: "batch", 1: "sequence"},
+    "sentiment_logits": {0: "batch"},
+    "sentence_embedding": {0: "batch"},
+}
+ONNX_OPSET = 18
+PARITY_TOLERANCE = 1e-4
+"""The largest absolute difference allowed between PyTorch and ONNX Runtime outputs."""
+
+# --- the model bundle: what export writes, the registry stores and serving reads ---------------
+
+BUNDLE_ONNX = "encoder.onnx"
+BUNDLE_TOKENIZER_DIR = "tokenizer"
+"""A Hugging Face tokenizer directory (tokenizer.json, tokenizer_config.json, ...)."""
+BUNDLE_LABELS = "labels.json"
+"""Same layout as DATASET_LABELS."""
+BUNDLE_RESPONSE_TEXTS = "response_bank.json"
+"""A JSON list of reply texts."""
+BUNDLE_RESPONSE_EMBEDDINGS = "response_bank.npy"
+"""float32 [len(texts), embedding_dim], L2-normalised, made by the bundled encoder."""
+BUNDLE_CARD = "model_card.json"
+"""The model card: CARD_* keys, the latency figures and the export's checks."""
+
+CARD_MODEL_VERSION = "model_version"
+"""The registry version, written into the card when a version is deployed."""
+CARD_DATASET_VERSION = "dataset_version"
+CARD_TEACHER_RUN_ID = "teacher_run_id"
+CARD_STUDENT_RUN_ID = "student_run_id"
+CARD_MODEL_SOURCE = "model_source"
+CARD_MAX_LENGTH = "max_length"
+CARD_ONNX_SHA256 = "onnx_sha256"
+CARD_LATENCY_P50_MS = "latency_p50_ms"
+CARD_LATENCY_P95_MS = "latency_p95_ms"
+
+LINEAGE_KEYS: tuple[str, ...] = (CARD_DATASET_VERSION, CARD_TEACHER_RUN_ID, CARD_STUDENT_RUN_ID, CARD_ONNX_SHA256)
+"""Model card keys copied to every registered version as tags, with LINEAGE_GIT_COMMIT."""
+LINEAGE_GIT_COMMIT = "git_commit"
+
+# --- MLflow -------------------------------------------------------------------------------------
+
+REGISTERED_MODEL_NAME = "mtassist-assistant"
+CHALLENGER_ALIAS = "challenger"
+CHAMPION_ALIAS = "champion"
+MLFLOW_EXPERIMENT = "mtassist"
+MLFLOW_BUNDLE_ARTIFACT = "bundle"
+"""The pyfunc artifact key under which a registered model version carries its bundle."""
+
+# --- serving targets ----------------------------------------------------------------------------
+
+SERVING_LOCAL = "local"
+"""Every model on the python backend; the encoder runs onnxruntime in process (the wheel's tritonserver)."""
+SERVING_ONNXRUNTIME = "onnxruntime"
+"""The encoder on Triton's onnxruntime backend (the NGC image)."""
+SERVING_TENSORRT = "tensorrt"
+"""As SERVING_ONNXRUNTIME, on GPU, with the TensorRT execution accelerator."""
+SERVING_TARGETS: tuple[str, ...] = (SERVING_LOCAL, SERVING_ONNXRUNTIME, SERVING_TENSORRT)
+
+# --- Triton: the contract applications rely on --------------------------------------------------
+
+TRITON_ASSISTANT_MODEL = "assistant"
+TRITON_ENSEMBLE_MODEL = "assistant_ensemble"
+TRITON_TOKENIZER_MODEL = "tokenizer"
+TRITON_ENCODER_MODEL = "encoder"
+TRITON_POSTPROCESS_MODEL = "postprocess"
+TRITON_INPUT_TEXT = "TEXT"
+"""TYPE_STRING, one utterance per batch row."""
+TRITON_INPUT_TASKS = "TASKS"
+"""TYPE_STRING, optional, comma-separated heads out of ANSWER_HEADS; default all."""
+TRITON_OUTPUT_JSON = "JSON"
+"""TYPE_STRING, one JSON answer per batch row (see `Answer`)."""
+TRITON_TOKEN_OFFSETS = "token_offsets"
+"""int64 [batch, sequence, 2]: character offsets of each token, (0, 0) for special tokens."""
+
+ANSWER_HEADS: tuple[str, ...] = ("route", "intent", "slots", "sentiment", "replies")
+"""The keys an answer may carry besides `model_version`; `replies` is the `response` head."""
+COMMAND_ONLY_HEADS: frozenset[str] = frozenset({"intent", "slots"})
+"""Heads left out unless the route is `command`."""
+CONVERSATION_ONLY_HEADS: frozenset[str] = frozenset({"replies"})
+"""Heads left out when the route is `command`."""
+DEFAULT_TOP_K_REPLIES = 3
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Triton's listening ports; every one can be set."""
+
+    grpc: int = 8001
+    http: int = 8000
+    metrics: int = 8002

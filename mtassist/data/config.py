@@ -1,0 +1,58 @@
+"""What `ingest` builds: the caps per source, the split fractions, and the named sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mtassist.contracts import SPLITS
+from mtassist.seeding import DEFAULT_SEED
+
+DATA_SIZES: tuple[str, ...] = ("default", "small")
+"""`default` for real runs, `small` (a few hundred rows) for tests and smoke runs."""
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """What `ingest` builds; `for_size("small")` is a few hundred rows for tests."""
+
+    seed: int = DEFAULT_SEED
+    intent_cap: int = 220
+    draws_per_template: int = 40
+    chitchat_cap: int = 2500
+    chitchat_pairs_per_conversation: int = 2
+    chatterbot_cap: int | None = None
+    sentiment_cap_per_corpus: int = 900
+    train_fraction: float = 0.8
+    validation_fraction: float = 0.1
+    test_fraction: float = 0.1
+    max_chars: int = 256
+
+    def __post_init__(self) -> None:
+        fractions = (self.train_fraction, self.validation_fraction, self.test_fraction)
+        if min(fractions) <= 0 or abs(sum(fractions) - 1.0) > 1e-6:
+            raise ValueError(f"split fractions must be positive and sum to 1, got {fractions}")
+        if self.max_chars < 8:
+            raise ValueError(f"max_chars must be at least 8, got {self.max_chars}")
+
+    @classmethod
+    def small(cls, seed: int = DEFAULT_SEED) -> DatasetConfig:
+        """A slice of a few hundred rows that still covers every task in every split."""
+        return cls(
+            seed=seed,
+            intent_cap=6,
+            draws_per_template=6,
+            chitchat_cap=90,
+            chatterbot_cap=120,
+            sentiment_cap_per_corpus=30,
+        )
+
+    @classmethod
+    def for_size(cls, size: str, seed: int = DEFAULT_SEED) -> DatasetConfig:
+        """The configuration of a named size (one of DATA_SIZES)."""
+        if size not in DATA_SIZES:
+            raise ValueError(f"unknown data size '{size}': choose one of {', '.join(DATA_SIZES)}")
+        return cls.small(seed) if size == "small" else cls(seed=seed)
+
+    @property
+    def fractions(self) -> dict[str, float]:
+        return dict(zip(SPLITS, (self.train_fraction, self.validation_fraction, self.test_fraction), strict=True))

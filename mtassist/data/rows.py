@@ -1,0 +1,126 @@
+"""Each packaged source as dataset rows (the columns of `contracts.EXAMPLE_COLUMNS`).
+
+| source              | route                 | intent    | slots  | sentiment | response |
+|---------------------|-----------------------|-----------|--------|-----------|----------|
+| intents (HA)        | command               | HA intent | spans  | null      | null     |
+| chitchat            | chitchat              | none      | []     | null      | next msg |
+| chatterbot          | chitchat or faq (1)   | none      | []     | null      | answer   |
+| vader-<corpus>      | null                  | null      | null   | label     | null     |
+
+(1) Chatterbot's small-talk categories (`CHATTERBOT_CHITCHAT`: greetings, conversations,
+emotion, ...) are chitchat, as they are to a user: "how are you doing today?" is small talk,
+not a question for the FAQ skill. The knowledge categories (trivia, science, tech support,
+...) are `faq`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from mtassist.contracts import EXAMPLE_COLUMNS, INTENT_NONE, ROUTE_CHITCHAT, ROUTE_COMMAND, ROUTE_FAQ, SENTIMENT_LABELS
+from mtassist.data import intents as intent_templates
+from mtassist.data.config import DatasetConfig
+from mtassist.data.sources import (
+    Conversation,
+    load_chatterbot_conversations,
+    load_chitchat_conversations,
+    load_vader_ratings,
+    sentiment_label,
+)
+
+CHATTERBOT_CHITCHAT: frozenset[str] = frozenset(
+    {"greetings", "conversations", "emotion", "humor", "gossip", "botprofile", "psychology",
+     "food", "health"}
+)  # fmt: skip
+"""Chatterbot categories that are small talk (route `chitchat`); the rest are `faq`."""
+
+
+def _row(source: str, group: str, text: str, **labels: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {column: None for column in EXAMPLE_COLUMNS}
+    row.update(source=source, group=group, text=text, **labels)
+    digest = hashlib.sha256(
+        json.dumps([source, group, text, labels.get("response")], ensure_ascii=False).encode()
+    ).hexdigest()
+    row["id"] = f"{source}-{digest[:16]}"
+    return row
+
+
+def _fits(text: str, max_chars: int) -> bool:
+    return 0 < len(text) <= max_chars
+
+
+def command_rows(config: DatasetConfig) -> list[dict[str, Any]]:
+    """Command utterances from the Home Assistant templates."""
+    samples = intent_templates.expand_intents(config.seed, config.intent_cap, config.draws_per_template)
+    return [
+        _row("intents", s.group, s.text, route=ROUTE_COMMAND, intent=s.intent, slots=list(s.slots))
+        for s in samples
+        if _fits(s.text, config.max_chars)
+    ]
+
+
+def _pairs(conversation: Conversation, max_chars: int) -> list[tuple[str, str]]:
+    turns = conversation.turns
+    return [
+        (turns[i], turns[i + 1])
+        for i in range(len(turns) - 1)
+        if _fits(turns[i], max_chars) and _fits(turns[i + 1], max_chars)
+    ]
+
+
+def chitchat_rows(config: DatasetConfig) -> list[dict[str, Any]]:
+    """Message -> next message pairs from random chitchat-dataset conversations."""
+    conversations = load_chitchat_conversations()
+    rng = random.Random(f"{config.seed}:chitchat")
+    rng.shuffle(conversations)
+    rows: list[dict[str, Any]] = []
+    for conversation in conversations:
+        if len(rows) >= config.chitchat_cap:
+            break
+        pairs = _pairs(conversation, config.max_chars)
+        picked = rng.sample(pairs, min(len(pairs), config.chitchat_pairs_per_conversation))
+        for text, reply in picked[: config.chitchat_cap - len(rows)]:
+            rows.append(
+                _row("chitchat", f"chitchat:{conversation.conversation_id}", text,
+                     route=ROUTE_CHITCHAT, intent=INTENT_NONE, slots=[], response=reply)
+            )  # fmt: skip
+    return rows
+
+
+def chatterbot_rows(config: DatasetConfig) -> list[dict[str, Any]]:
+    """Statement -> response pairs from chatterbot-corpus, chitchat or faq by category."""
+    rows = []
+    for conversation in load_chatterbot_conversations():
+        route = ROUTE_CHITCHAT if conversation.category in CHATTERBOT_CHITCHAT else ROUTE_FAQ
+        for text, reply in _pairs(conversation, config.max_chars):
+            rows.append(
+                _row("chatterbot", f"chatterbot:{conversation.conversation_id}", text,
+                     route=route, intent=INTENT_NONE, slots=[], response=reply)
+            )  # fmt: skip
+    if config.chatterbot_cap is not None and len(rows) > config.chatterbot_cap:
+        rng = random.Random(f"{config.seed}:chatterbot")
+        rows = rng.sample(rows, config.chatterbot_cap)
+    return rows
+
+
+def sentiment_rows(config: DatasetConfig, cache_dir: Path) -> list[dict[str, Any]]:
+    """Rated sentences, balanced over the three labels within each VADER corpus."""
+    by_stratum: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for sentence in load_vader_ratings(cache_dir):
+        if _fits(sentence.text, config.max_chars):
+            label = sentiment_label(sentence.rating)
+            by_stratum[(sentence.corpus, label)].append(
+                _row(f"vader-{sentence.corpus}", sentence.group, sentence.text, sentiment=label)
+            )
+    per_stratum = config.sentiment_cap_per_corpus // len(SENTIMENT_LABELS)
+    rows = []
+    for key in sorted(by_stratum):
+        candidates = by_stratum[key]
+        rng = random.Random(f"{config.seed}:sentiment:{key[0]}:{key[1]}")
+        rows.extend(rng.sample(candidates, min(per_stratum, len(candidates))))
+    return rows

@@ -1,0 +1,189 @@
+"""Metrics for every head, and the one score that early stopping and the promotion gate use.
+
+| head      | metrics                                                         |
+|-----------|-----------------------------------------------------------------|
+| route     | route_accuracy                                                   |
+| intent    | intent_accuracy, intent_macro_f1 (command rows)                  |
+| slots     | slot_f1 (entity level, seqeval), frame_accuracy (intent + slots) |
+| sentiment | sentiment_accuracy, sentiment_macro_f1                           |
+| response  | response_recall_at_1, response_recall_at_10, response_mrr        |
+
+`score` is the mean of route_accuracy, intent_macro_f1, slot_f1, sentiment_macro_f1 and
+response_mrr: every head counts once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from seqeval.metrics import f1_score as entity_f1
+from transformers import PreTrainedTokenizerBase
+
+from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND, SCORE_METRICS
+from mtassist.model.multitask import MultiTaskModel
+from mtassist.slots import IGNORE_INDEX, spans_to_tag_ids
+from mtassist.tokenization import encode
+
+EVAL_BATCH_SIZE = 64
+
+
+@dataclass
+class Predictions:
+    route: np.ndarray  # (N,)
+    intent: np.ndarray  # (N,)
+    sentiment: np.ndarray  # (N,)
+    slot_tags: list[list[str]]  # predicted tags of each row's labelled tokens
+    gold_slot_tags: list[list[str]]
+    embeddings: np.ndarray  # (N, H)
+    reply_embeddings: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Evaluation:
+    metrics: dict[str, float]
+    confusion: dict[str, list[list[int]]]
+    """Confusion matrices (rows: truth, columns: prediction) of the route and sentiment heads."""
+
+
+@torch.no_grad()
+def predict(
+    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, rows: Sequence[dict], max_length: int
+) -> Predictions:
+    model.eval()
+    tag_index = {name: i for i, name in enumerate(model.labels.slot_tags)}
+    route, intent, sentiment, embeddings, slot_tags, gold_tags = [], [], [], [], [], []
+    for start in range(0, len(rows), EVAL_BATCH_SIZE):
+        chunk = rows[start : start + EVAL_BATCH_SIZE]
+        encoded = encode(tokenizer, [row["text"] for row in chunk], max_length)
+        output = model(**{name: torch.from_numpy(encoded[name]) for name in tokenizer.model_input_names})
+        route.append(output.route_logits.argmax(-1).numpy())
+        intent.append(output.intent_logits.argmax(-1).numpy())
+        sentiment.append(output.sentiment_logits.argmax(-1).numpy())
+        embeddings.append(output.sentence_embedding.numpy())
+        predicted = output.slot_logits.argmax(-1).numpy()
+        for i, row in enumerate(chunk):
+            gold = spans_to_tag_ids(encoded["offsets"][i], row["slots"] or [], tag_index)
+            keep = gold != IGNORE_INDEX
+            slot_tags.append([model.labels.slot_tags[t] for t in predicted[i][keep]])
+            gold_tags.append([model.labels.slot_tags[t] for t in gold[keep]])
+    replies = sorted({row["response"] for row in rows if row["response"] is not None})
+    reply_embeddings = _embed(model, tokenizer, replies, max_length)
+    return Predictions(
+        np.concatenate(route),
+        np.concatenate(intent),
+        np.concatenate(sentiment),
+        slot_tags,
+        gold_tags,
+        np.concatenate(embeddings),
+        dict(zip(replies, reply_embeddings)),
+    )
+
+
+def _embed(
+    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int
+) -> np.ndarray:
+    chunks = []
+    for start in range(0, len(texts), EVAL_BATCH_SIZE):
+        encoded = encode(tokenizer, texts[start : start + EVAL_BATCH_SIZE], max_length)
+        output = model(**{name: torch.from_numpy(encoded[name]) for name in tokenizer.model_input_names})
+        chunks.append(output.sentence_embedding.numpy())
+    return np.concatenate(chunks) if chunks else np.zeros((0, model.encoder.config.hidden_size), np.float32)
+
+
+def evaluate(
+    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, rows: Sequence[dict], max_length: int
+) -> Evaluation:
+    rows = list(rows)
+    labels = model.labels
+    predictions = predict(model, tokenizer, rows, max_length)
+    metrics: dict[str, float] = {}
+    confusion: dict[str, list[list[int]]] = {}
+
+    route_rows = _having(rows, "route")
+    gold_route = np.array([labels.route.index(rows[i]["route"]) for i in route_rows], dtype=int)
+    metrics["route_accuracy"] = _accuracy(gold_route, predictions.route[route_rows])
+    confusion["route"] = _confusion(gold_route, predictions.route[route_rows], len(labels.route))
+
+    command_rows = [i for i in _having(rows, "intent") if rows[i]["intent"] != INTENT_NONE]
+    gold_intent = np.array([labels.intent.index(rows[i]["intent"]) for i in command_rows], dtype=int)
+    metrics["intent_accuracy"] = _accuracy(gold_intent, predictions.intent[command_rows])
+    metrics["intent_macro_f1"] = _macro_f1(gold_intent, predictions.intent[command_rows])
+
+    slot_rows = [i for i in _having(rows, "slots") if rows[i]["route"] == ROUTE_COMMAND] or _having(rows, "slots")
+    metrics["slot_f1"] = (
+        float(
+            entity_f1([predictions.gold_slot_tags[i] for i in slot_rows], [predictions.slot_tags[i] for i in slot_rows])
+        )
+        if slot_rows
+        else 0.0
+    )
+    frames = [
+        predictions.slot_tags[i] == predictions.gold_slot_tags[i]
+        and labels.intent[predictions.intent[i]] == rows[i]["intent"]
+        for i in command_rows
+    ]
+    metrics["frame_accuracy"] = float(np.mean(frames)) if frames else 0.0
+
+    sentiment_rows = _having(rows, "sentiment")
+    gold_sentiment = np.array([labels.sentiment.index(rows[i]["sentiment"]) for i in sentiment_rows], dtype=int)
+    metrics["sentiment_accuracy"] = _accuracy(gold_sentiment, predictions.sentiment[sentiment_rows])
+    metrics["sentiment_macro_f1"] = _macro_f1(gold_sentiment, predictions.sentiment[sentiment_rows])
+    confusion["sentiment"] = _confusion(gold_sentiment, predictions.sentiment[sentiment_rows], len(labels.sentiment))
+
+    metrics.update(_retrieval_metrics(rows, predictions))
+    metrics["score"] = float(np.mean([metrics[name] for name in SCORE_METRICS]))
+    return Evaluation(metrics, confusion)
+
+
+def evaluate_model(
+    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, rows: Sequence[dict], max_length: int
+) -> dict[str, float]:
+    return evaluate(model, tokenizer, rows, max_length).metrics
+
+
+def _retrieval_metrics(rows: list[dict], predictions: Predictions) -> dict[str, float]:
+    """Rank every distinct reply of the rows for each query that has one."""
+    query_rows = _having(rows, "response")
+    if not query_rows or not predictions.reply_embeddings:
+        return {"response_recall_at_1": 0.0, "response_recall_at_10": 0.0, "response_mrr": 0.0}
+    bank = list(predictions.reply_embeddings)
+    bank_index = {text: i for i, text in enumerate(bank)}
+    bank_matrix = np.stack([predictions.reply_embeddings[text] for text in bank])  # (M, H)
+    scores = predictions.embeddings[query_rows] @ bank_matrix.T  # (Q, M)
+    truth = np.array([bank_index[rows[i]["response"]] for i in query_rows])
+    ranks = (scores > scores[np.arange(len(truth)), truth][:, None]).sum(axis=1) + 1  # 1 = best
+    return {
+        "response_recall_at_1": float(np.mean(ranks <= 1)),
+        "response_recall_at_10": float(np.mean(ranks <= 10)),
+        "response_mrr": float(np.mean(1.0 / ranks)),
+    }
+
+
+def _having(rows: list[dict], column: str) -> list[int]:
+    return [i for i, row in enumerate(rows) if row[column] is not None]
+
+
+def _accuracy(gold: np.ndarray, predicted: np.ndarray) -> float:
+    return float(np.mean(gold == predicted)) if len(gold) else 0.0
+
+
+def _macro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
+    """Macro-F1 over the classes present in the gold labels."""
+    if not len(gold):
+        return 0.0
+    scores = []
+    for label in np.unique(gold):
+        tp = np.sum((predicted == label) & (gold == label))
+        precision = tp / max(np.sum(predicted == label), 1)
+        recall = tp / np.sum(gold == label)
+        scores.append(0.0 if tp == 0 else 2 * precision * recall / (precision + recall))
+    return float(np.mean(scores))
+
+
+def _confusion(gold: np.ndarray, predicted: np.ndarray, n: int) -> list[list[int]]:
+    matrix = np.zeros((n, n), dtype=int)
+    np.add.at(matrix, (gold, predicted), 1)
+    return matrix.tolist()

@@ -1,0 +1,45 @@
+"""The label space: the label names of every classification head; travels with every model.
+
+Torch-free, so the Triton python-backend models read it without importing torch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mtassist.contracts import ROUTE_LABELS, SENTIMENT_LABELS
+
+HEAD_LABELS = ("route", "intent", "slot_tags", "sentiment")
+
+
+@dataclass(frozen=True)
+class LabelSpace:
+    route: tuple[str, ...]
+    intent: tuple[str, ...]
+    slot_tags: tuple[str, ...]
+    sentiment: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, labels: Mapping[str, Sequence[str]]) -> LabelSpace:
+        missing = [key for key in HEAD_LABELS if not labels.get(key)]
+        if missing:
+            raise ValueError(f"the label space lacks {', '.join(missing)}: re-run ingest or re-export the model bundle")
+        space = cls(**{name: tuple(labels[name]) for name in HEAD_LABELS})
+        if space.route != ROUTE_LABELS or space.sentiment != SENTIMENT_LABELS:
+            raise ValueError(
+                f"label space does not match the contract: route {space.route}, sentiment {space.sentiment}"
+            )
+        return space
+
+    @classmethod
+    def load(cls, path: Path) -> LabelSpace:
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {name: list(values) for name, values in asdict(self).items()}
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1))

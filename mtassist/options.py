@@ -1,0 +1,37 @@
+"""The pipeline's tunable parameters and their defaults, read from the configuration classes.
+
+`RunOptions` is what `mtassist run` takes and the pipeline's signature declares; each default
+comes from the one class that owns it (DatasetConfig, TrainingConfig, DistillationConfig,
+GateConfig), so the CLI, the pipeline and the library cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mtassist.data.config import DATA_SIZES
+from mtassist.promotion import GateConfig
+from mtassist.seeding import DEFAULT_SEED
+from mtassist.training.config import DistillationConfig, TrainingConfig
+
+_TRAINING = TrainingConfig()
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The pipeline's tunable parameters (locations come from Settings)."""
+
+    data_size: str = DATA_SIZES[0]
+    seed: int = DEFAULT_SEED
+    teacher_epochs: float = _TRAINING.epochs
+    student_epochs: float = _TRAINING.epochs
+    max_steps: int = 0
+    """A cap on training steps per model; 0 trains by epochs."""
+    batch_size: int = _TRAINING.batch_size
+    student_layers: int = DistillationConfig().student_layers
+    latency_budget_ms: float = GateConfig().latency_budget_ms
+    check_answers: bool = True
+    """The smoke test checks the answers, not only the contract."""
+
+
+DEFAULTS = RunOptions()

@@ -1,0 +1,44 @@
+"""The evaluate step: every head of every trained model on the test split, and its report."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mtassist.contracts import CARD_MAX_LENGTH
+from mtassist.data.dataset import rows_by_split
+
+log = logging.getLogger(__name__)
+
+
+def evaluate(dataset_dir: Path, model_dirs: dict[str, Path]) -> dict:
+    """{"models": {name: {"metrics", "confusion"}}, "labels": ..., "test_rows": N} on the test split."""
+    from mtassist.evaluation import evaluate as evaluate_heads
+    from mtassist.model.storage import load_trained
+
+    test_rows = rows_by_split(dataset_dir)["test"]
+    results: dict[str, dict] = {}
+    labels: dict = {}
+    for name, directory in model_dirs.items():
+        model, tokenizer, run = load_trained(directory)
+        evaluation = evaluate_heads(model, tokenizer, test_rows, run[CARD_MAX_LENGTH])
+        results[name] = {"metrics": evaluation.metrics, "confusion": evaluation.confusion}
+        labels = model.labels.to_dict()
+        log.info("%s test score %.4f", name, evaluation.metrics["score"])
+    return {"models": results, "labels": labels, "test_rows": len(test_rows)}
+
+
+def report_markdown(evaluation: dict) -> str:
+    """A Markdown table of every metric, one column per model."""
+    names = list(evaluation["models"])
+    metrics = list(next(iter(evaluation["models"].values()))["metrics"])
+    lines = [
+        f"# mtassist evaluation ({evaluation['test_rows']} test rows)",
+        "",
+        "| metric | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
+    for metric in metrics:
+        values = " | ".join(f"{evaluation['models'][n]['metrics'][metric]:.4f}" for n in names)
+        lines.append(f"| {metric} | {values} |")
+    return "\n".join(lines) + "\n"

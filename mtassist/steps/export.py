@@ -1,0 +1,43 @@
+"""The export step: the student as a serving bundle (ONNX, parity-checked, with its response bank)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from mtassist.contracts import (
+    CARD_DATASET_VERSION,
+    CARD_MAX_LENGTH,
+    CARD_MODEL_SOURCE,
+    CARD_STUDENT_RUN_ID,
+    CARD_TEACHER_RUN_ID,
+)
+from mtassist.data.dataset import rows_by_split
+
+RESPONSE_BANK_LIMIT = 3000
+"""The most replies the bundle's response bank holds."""
+
+
+def response_bank(rows: Sequence[dict], limit: int = RESPONSE_BANK_LIMIT) -> list[str]:
+    """Distinct replies of the training rows, in first-seen order, at most `limit`."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        if row["response"] and len(seen) < limit:
+            seen.setdefault(row["response"].strip(), None)
+    return list(seen)
+
+
+def export(dataset_dir: Path, student_dir: Path, bundle_dir: Path) -> dict:
+    """Write the student's bundle; returns its model card. Fails when ONNX parity is outside tolerance."""
+    from mtassist.export import export_bundle
+    from mtassist.model.storage import load_trained
+
+    student, tokenizer, run = load_trained(student_dir)
+    card = {
+        CARD_DATASET_VERSION: run[CARD_DATASET_VERSION],
+        CARD_STUDENT_RUN_ID: run["run_id"],
+        CARD_TEACHER_RUN_ID: run[CARD_TEACHER_RUN_ID],
+        CARD_MODEL_SOURCE: run[CARD_MODEL_SOURCE],
+    }
+    bank = response_bank(rows_by_split(dataset_dir)["train"])
+    return export_bundle(student, tokenizer, bundle_dir, bank, card, run[CARD_MAX_LENGTH])

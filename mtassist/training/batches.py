@@ -1,0 +1,150 @@
+"""From dataset rows to tensors: per-task pools, temperature sampling, collation.
+
+Each step draws a task with probability proportional to (task size)^(1/T) and a batch of that
+task's rows; a batch then trains every classification head whose labels its rows carry (a
+command row teaches route, intent and slots at once), so heads see mixed batches while small
+tasks are not drowned.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from mtassist.contracts import TASKS
+from mtassist.model.multitask import LabelSpace
+from mtassist.slots import IGNORE_INDEX, spans_to_tag_ids
+from mtassist.tokenization import encode
+
+_TASK_COLUMN = {
+    "route": "route",
+    "intent": "intent",
+    "slots": "slots",
+    "sentiment": "sentiment",
+    "response": "response",
+}
+
+
+def task_pools(rows: Sequence[dict]) -> dict[str, list[int]]:
+    """Row indices that carry each task's label."""
+    return {task: [i for i, row in enumerate(rows) if row[_TASK_COLUMN[task]] is not None] for task in TASKS}
+
+
+def sampling_probabilities(sizes: dict[str, int], temperature: float) -> dict[str, float]:
+    """p(task) proportional to size^(1/temperature); temperature 1 is proportional, large is uniform."""
+    weights = {task: size ** (1.0 / temperature) for task, size in sizes.items() if size > 0}
+    total = sum(weights.values())
+    return {task: weight / total for task, weight in weights.items()}
+
+
+@dataclass
+class Batch:
+    """Model inputs and every head's labels; IGNORE_INDEX where a row has no label."""
+
+    inputs: dict[str, torch.Tensor]  # input_ids, attention_mask, token_type_ids: (B, T)
+    route: torch.Tensor  # (B,)
+    intent: torch.Tensor  # (B,)
+    slots: torch.Tensor  # (B, T)
+    sentiment: torch.Tensor  # (B,)
+    response_rows: torch.Tensor  # (R,) positions of the rows that have a reply
+    response_inputs: dict[str, torch.Tensor] | None  # the replies, tokenized: (R, T')
+    task: str = ""
+
+    @property
+    def size(self) -> int:
+        return int(self.inputs["input_ids"].shape[0])
+
+
+class Collator:
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, labels: LabelSpace, max_length: int) -> None:
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.index = {
+            "route": {name: i for i, name in enumerate(labels.route)},
+            "intent": {name: i for i, name in enumerate(labels.intent)},
+            "sentiment": {name: i for i, name in enumerate(labels.sentiment)},
+            "slot_tags": {name: i for i, name in enumerate(labels.slot_tags)},
+        }
+
+    def __call__(self, rows: Sequence[dict], task: str = "") -> Batch:
+        """Tensors for a batch drawn for `task`; replies are encoded for contrast only in batches
+        drawn for the response task (or for no task), which keeps the other batches to one pass."""
+        encoded = encode(self.tokenizer, [row["text"] for row in rows], self.max_length)
+        slot_ids = np.full(encoded["input_ids"].shape, IGNORE_INDEX, dtype=np.int64)
+        for i, row in enumerate(rows):
+            if row["slots"] is not None:
+                slot_ids[i] = spans_to_tag_ids(encoded["offsets"][i], row["slots"], self.index["slot_tags"])
+        response_rows = [i for i, row in enumerate(rows) if row["response"] is not None]
+        response_inputs = None
+        if task in ("response", "") and len(response_rows) > 1:
+            replies = encode(self.tokenizer, [rows[i]["response"] for i in response_rows], self.max_length)
+            response_inputs = {name: torch.from_numpy(replies[name]) for name in self.tokenizer.model_input_names}
+        else:
+            response_rows = []
+        return Batch(
+            inputs={name: torch.from_numpy(encoded[name]) for name in self.tokenizer.model_input_names},
+            route=self._class_ids(rows, "route"),
+            intent=self._class_ids(rows, "intent"),
+            slots=torch.from_numpy(slot_ids),
+            sentiment=self._class_ids(rows, "sentiment"),
+            response_rows=torch.tensor(response_rows, dtype=torch.long),
+            response_inputs=response_inputs,
+            task=task,
+        )
+
+    def _class_ids(self, rows: Sequence[dict], column: str) -> torch.Tensor:
+        index = self.index[column]
+        return torch.tensor([index[row[column]] if row[column] is not None else IGNORE_INDEX for row in rows])
+
+
+class TaskSampler:
+    """An endless stream of (task, rows) batches, reproducible from its seed.
+
+    Each task's rows are drawn in shuffled chunks of `bucket_batches` batches; a chunk is sorted
+    by text length before it is cut into batches, so rows of similar length share a batch and
+    little compute goes to padding. The batches of a chunk are served in random order.
+    """
+
+    def __init__(
+        self, rows: Sequence[dict], batch_size: int, temperature: float, seed: int, bucket_batches: int = 8
+    ) -> None:
+        self.rows = rows
+        self.batch_size = batch_size
+        self.bucket_batches = bucket_batches
+        self.pools = {task: pool for task, pool in task_pools(rows).items() if pool}
+        self.probabilities = sampling_probabilities({t: len(p) for t, p in self.pools.items()}, temperature)
+        self.random = random.Random(seed)
+        self._cursors = {task: self._shuffled(pool) for task, pool in self.pools.items()}
+        self._queued: dict[str, list[list[int]]] = {task: [] for task in self.pools}
+
+    def _shuffled(self, pool: list[int]) -> Iterator[int]:
+        while True:
+            order = list(pool)
+            self.random.shuffle(order)
+            yield from order
+
+    def _next_batch(self, task: str) -> list[dict]:
+        queued = self._queued[task]
+        if not queued:
+            chunk = [next(self._cursors[task]) for _ in range(self.batch_size * self.bucket_batches)]
+            chunk.sort(key=lambda index: len(self.rows[index]["text"]))
+            queued.extend(chunk[start : start + self.batch_size] for start in range(0, len(chunk), self.batch_size))
+            self.random.shuffle(queued)
+        return [self.rows[index] for index in queued.pop()]
+
+    def __iter__(self) -> Iterator[tuple[str, list[dict]]]:
+        tasks = list(self.probabilities)
+        weights = [self.probabilities[t] for t in tasks]
+        while True:
+            task = self.random.choices(tasks, weights)[0]
+            yield task, self._next_batch(task)
+
+
+def sequential_batches(rows: Sequence[dict], batch_size: int) -> Iterator[list[dict]]:
+    for start in range(0, len(rows), batch_size):
+        yield list(rows[start : start + batch_size])

@@ -1,0 +1,53 @@
+"""The hyper-parameters of training and distillation: one home for each default.
+
+Torch-free, so that the CLI, the pipeline's signature and `RunOptions` read their defaults from
+here without importing PyTorch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from mtassist.seeding import DEFAULT_SEED
+
+DEFAULT_MAX_LENGTH = 32
+"""Tokens per utterance, special tokens included; commands and chitchat need far fewer."""
+
+
+@dataclass
+class TrainingConfig:
+    """Hyper-parameters of one training run (teacher or student)."""
+
+    epochs: float = 1.0
+    max_steps: int | None = None
+    batch_size: int = 32
+    learning_rate: float = 8e-5
+    head_learning_rate: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    sampling_temperature: float = 2.0
+    task_weights: dict[str, float] = field(default_factory=dict)
+    response_scale: float = 20.0
+    max_length: int = DEFAULT_MAX_LENGTH
+    eval_every: int = 0
+    """Validation every this many steps; 0 means about four times per run."""
+    patience: int = 3
+    eval_max_rows: int = 800
+    seed: int = DEFAULT_SEED
+
+    def to_params(self) -> dict[str, object]:
+        return {k: (str(v) if isinstance(v, dict) else v) for k, v in asdict(self).items()}
+
+
+@dataclass
+class DistillationConfig:
+    """How the student learns from the teacher (see `mtassist.training.distillation`)."""
+
+    student_layers: int = 2
+    temperature: float = 2.0
+    alpha: float = 0.5
+    hidden_weight: float = 1.0
+    embedding_weight: float = 1.0
+
+    def to_params(self) -> dict[str, object]:
+        return {f"distill_{k}": v for k, v in asdict(self).items()}

@@ -1,0 +1,175 @@
+"""Multi-task training: the loop shared by the teacher and the distilled student.
+
+AdamW with linear warm-up and decay, temperature sampling over tasks, static task weights,
+early stopping on the validation score, deterministic seeds, a resumable checkpoint and a
+progress bar. The loss is a function of (model, batch), so distillation reuses the loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+from transformers import PreTrainedTokenizerBase, get_linear_schedule_with_warmup
+
+from mtassist.evaluation import evaluate_model
+from mtassist.model.multitask import MultiTaskModel, MultiTaskOutput
+from mtassist.seeding import seed_everything
+from mtassist.slots import IGNORE_INDEX
+from mtassist.training.batches import Batch, Collator, TaskSampler, task_pools
+from mtassist.training.config import TrainingConfig
+
+log = logging.getLogger(__name__)
+
+LossFn = Callable[[MultiTaskModel, Batch], dict[str, torch.Tensor]]
+CHECKPOINT_FILE = "checkpoint.pt"
+
+
+def multitask_loss(
+    output: MultiTaskOutput, batch: Batch, model: MultiTaskModel, response_scale: float
+) -> dict[str, torch.Tensor]:
+    """Cross-entropy on every head whose labels the batch carries; in-batch contrastive for replies."""
+    losses: dict[str, torch.Tensor] = {}
+    for task, logits, labels in (
+        ("route", output.route_logits, batch.route),
+        ("intent", output.intent_logits, batch.intent),
+        ("sentiment", output.sentiment_logits, batch.sentiment),
+    ):
+        if (labels != IGNORE_INDEX).any():
+            losses[task] = F.cross_entropy(logits, labels, ignore_index=IGNORE_INDEX)
+    if (batch.slots != IGNORE_INDEX).any():
+        losses["slots"] = F.cross_entropy(
+            output.slot_logits.flatten(0, 1), batch.slots.flatten(), ignore_index=IGNORE_INDEX
+        )
+    if batch.response_inputs is not None:
+        queries = output.sentence_embedding[batch.response_rows]  # (R, H)
+        replies = model(**batch.response_inputs).sentence_embedding  # (R, H)
+        scores = response_scale * queries @ replies.T  # (R, R)
+        losses["response"] = F.cross_entropy(scores, torch.arange(len(queries)))
+    return losses
+
+
+def hard_label_loss(response_scale: float) -> LossFn:
+    def loss(model: MultiTaskModel, batch: Batch) -> dict[str, torch.Tensor]:
+        return multitask_loss(model(**batch.inputs), batch, model, response_scale)
+
+    return loss
+
+
+@dataclass
+class TrainingResult:
+    best_score: float
+    best_step: int
+    steps: int
+    stopped_early: bool
+    history: list[dict[str, float]]
+
+
+def train(
+    model: MultiTaskModel,
+    tokenizer: PreTrainedTokenizerBase,
+    train_rows: Sequence[dict],
+    validation_rows: Sequence[dict],
+    config: TrainingConfig,
+    loss_fn: LossFn | None = None,
+    checkpoint_dir: Path | None = None,
+    description: str = "train",
+    on_eval: Callable[[int, dict[str, float]], None] | None = None,
+) -> TrainingResult:
+    """Train in place and leave the model at its best validation score.
+
+    With `checkpoint_dir`, the state is saved after every validation and a run that finds a
+    checkpoint there resumes from it.
+    """
+    seed_everything(config.seed)
+    loss_fn = loss_fn or hard_label_loss(config.response_scale)
+    pool_sizes = {task: len(pool) for task, pool in task_pools(train_rows).items()}
+    steps = config.max_steps or max(1, math.ceil(config.epochs * len(train_rows) / config.batch_size))
+    eval_every = config.eval_every or max(1, steps // 4)
+    collate = Collator(tokenizer, model.labels, config.max_length)
+    sampler = iter(TaskSampler(train_rows, config.batch_size, config.sampling_temperature, config.seed))
+    optimizer = _optimizer(model, config)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * steps), steps)
+    eval_rows = list(validation_rows)[: config.eval_max_rows]
+
+    state = {"step": 0, "best_score": -math.inf, "best_step": 0, "bad_evals": 0, "history": []}
+    best_weights = None
+    checkpoint = checkpoint_dir / CHECKPOINT_FILE if checkpoint_dir else None
+    if checkpoint and checkpoint.is_file():
+        saved = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        state, best_weights = saved["state"], saved["best_weights"]
+        for _ in range(state["step"]):
+            next(sampler)
+        log.info("%s: resuming from step %d", description, state["step"])
+    log.info("%s: %d steps of %d; task pool sizes %s", description, steps, config.batch_size, pool_sizes)
+
+    progress = tqdm(total=steps, initial=state["step"], desc=description, unit="step", dynamic_ncols=True)
+    model.train()
+    stopped_early = False
+    while state["step"] < steps:
+        task, rows = next(sampler)
+        losses = loss_fn(model, collate(rows, task))
+        total = sum(config.task_weights.get(name, 1.0) * value for name, value in losses.items())
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        state["step"] += 1
+        progress.update(1)
+        progress.set_postfix(task=task, loss=f"{total.item():.3f}")
+        if state["step"] % eval_every == 0 or state["step"] == steps:
+            metrics = evaluate_model(model, tokenizer, eval_rows, config.max_length)
+            model.train()
+            metrics["step"] = state["step"]
+            state["history"].append(metrics)
+            if on_eval:
+                on_eval(state["step"], metrics)
+            if metrics["score"] > state["best_score"]:
+                state.update(best_score=metrics["score"], best_step=state["step"], bad_evals=0)
+                best_weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            else:
+                state["bad_evals"] += 1
+            progress.write(f"{description} step {state['step']}: validation score {metrics['score']:.4f}")
+            if checkpoint:
+                checkpoint.parent.mkdir(parents=True, exist_ok=True)
+                torch.save(
+                    {
+                        "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "state": state,
+                        "best_weights": best_weights,
+                    },
+                    checkpoint,
+                )
+            if state["bad_evals"] >= config.patience:
+                stopped_early = True
+                progress.write(f"{description}: no better validation score in {config.patience} evaluations; stopping")
+                break
+    progress.close()
+    if best_weights is not None:
+        model.load_state_dict(best_weights)
+    model.eval()
+    return TrainingResult(state["best_score"], state["best_step"], state["step"], stopped_early, state["history"])
+
+
+def _optimizer(model: MultiTaskModel, config: TrainingConfig) -> torch.optim.Optimizer:
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    groups: dict[tuple[float, float], list[torch.nn.Parameter]] = {}
+    for name, parameter in model.named_parameters():
+        if not parameter.requires_grad:
+            continue
+        lr = config.head_learning_rate if name.startswith("heads.") else config.learning_rate
+        decay = 0.0 if name.endswith(no_decay) else config.weight_decay
+        groups.setdefault((lr, decay), []).append(parameter)
+    return torch.optim.AdamW([{"params": p, "lr": lr, "weight_decay": wd} for (lr, wd), p in groups.items()])

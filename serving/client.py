@@ -1,0 +1,190 @@
+"""The gRPC client an application (and `smoke_test`, and `deploy`) uses to talk to Triton.
+
+client = AssistantClient("localhost:8001")
+client.wait_until_ready(timeout_s=60)
+client.ask(["turn on the kitchen lights"])            # every head relevant to the route
+client.ask(["how are you?"], tasks=["sentiment"])     # only the heads asked for
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import tritonclient.grpc as grpcclient
+from tritonclient.utils import InferenceServerException
+
+from mtassist.contracts import (
+    TRITON_ASSISTANT_MODEL,
+    TRITON_ENSEMBLE_MODEL,
+    TRITON_INPUT_TASKS,
+    TRITON_INPUT_TEXT,
+    TRITON_OUTPUT_JSON,
+)
+from mtassist.errors import MtassistError
+from mtassist.serving.model_configs import MODEL_NAMES
+from mtassist.settings import DEFAULT_TRITON_URL
+
+_UNAVAILABLE = "StatusCode.UNAVAILABLE"
+
+
+class TritonUnavailableError(MtassistError, ConnectionError):
+    """No Triton server answers at the URL."""
+
+
+class TritonRequestError(MtassistError, RuntimeError):
+    """Triton answered with an error; the message is Triton's.
+
+    Attributes:
+        status: the gRPC status, e.g. "StatusCode.INVALID_ARGUMENT".
+    """
+
+    def __init__(self, message: str, status: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AssistantClient:
+    """Asks the `assistant` model (or the ensemble) over gRPC; also loads and unloads models.
+
+    Args:
+        url: Triton's gRPC address, host:port.
+        model: `assistant` (routed, TASKS honoured) or `assistant_ensemble` (every head).
+        timeout_s: per-call deadline.
+    """
+
+    def __init__(
+        self, url: str = DEFAULT_TRITON_URL, *, model: str = TRITON_ASSISTANT_MODEL, timeout_s: float = 30.0
+    ) -> None:
+        self.url = url
+        self.model = model
+        self.timeout_s = timeout_s
+        self._client = grpcclient.InferenceServerClient(url=url)
+        self._max_batch_size: int | None = None
+
+    def __enter__(self) -> AssistantClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    # --- asking ---------------------------------------------------------------------------------
+
+    def ask(self, texts: Sequence[str], tasks: Sequence[str] | None = None) -> list[dict]:
+        """One answer per text (see DESIGN.md, "Serving"); `tasks` picks heads, default all."""
+        if isinstance(texts, str):
+            raise TypeError("ask takes a list of texts; wrap the one text in a list")
+        if not texts:
+            raise ValueError("ask needs at least one text")
+        if tasks is not None and self.model == TRITON_ENSEMBLE_MODEL:
+            raise ValueError(f"{TRITON_ENSEMBLE_MODEL} answers every head; ask {TRITON_ASSISTANT_MODEL} to pick tasks")
+        size = self._batch_size()
+        answers: list[dict] = []
+        for start in range(0, len(texts), size):
+            answers += self._ask(list(texts[start : start + size]), tasks)
+        return answers
+
+    def _ask(self, texts: list[str], tasks: Sequence[str] | None) -> list[dict]:
+        inputs = [_string_input(TRITON_INPUT_TEXT, texts)]
+        if tasks is not None:
+            inputs.append(_string_input(TRITON_INPUT_TASKS, [",".join(tasks)] * len(texts)))
+        outputs = [grpcclient.InferRequestedOutput(TRITON_OUTPUT_JSON)]
+        result = self._call(self._client.infer, self.model, inputs, outputs=outputs, client_timeout=self.timeout_s)
+        return [json.loads(value) for value in result.as_numpy(TRITON_OUTPUT_JSON).reshape(-1)]
+
+    def _batch_size(self) -> int:
+        if self._max_batch_size is None:
+            config = self.model_config()
+            self._max_batch_size = max(1, int(config.get("max_batch_size", 1)))
+        return self._max_batch_size
+
+    # --- health and metadata --------------------------------------------------------------------
+
+    def is_ready(self, models: Sequence[str] | None = None) -> bool:
+        """Whether the server and these models (default: this client's model) are ready."""
+        try:
+            return self._client.is_server_ready(client_timeout=self.timeout_s) and all(
+                self._client.is_model_ready(name, client_timeout=self.timeout_s) for name in (models or [self.model])
+            )
+        except InferenceServerException:
+            return False
+
+    def wait_until_ready(self, timeout_s: float = 60.0, models: Sequence[str] | None = None) -> None:
+        """Block until the server and the models (default: this client's model) are ready.
+
+        Raises:
+            TritonUnavailableError: nothing answered at the URL in time.
+            TimeoutError: the server answered, but the models were not ready in time.
+        """
+        deadline = time.monotonic() + timeout_s
+        while not self.is_ready(models):
+            if time.monotonic() > deadline:
+                if not self._answers():
+                    raise self._unavailable()
+                raise TimeoutError(
+                    f"Triton at {self.url} answers, but {', '.join(models or [self.model])} not ready after "
+                    f"{timeout_s:.0f}s: check the server log, or load them (`mtassist deploy`)"
+                )
+            time.sleep(0.5)
+
+    def server_metadata(self) -> dict:
+        return self._call(self._client.get_server_metadata, as_json=True, client_timeout=self.timeout_s)
+
+    def model_metadata(self, model: str | None = None) -> dict:
+        return self._call(
+            self._client.get_model_metadata, model or self.model, as_json=True, client_timeout=self.timeout_s
+        )
+
+    def model_config(self, model: str | None = None) -> dict:
+        """The model's config as Triton holds it (the `config` of the JSON answer)."""
+        answer = self._call(
+            self._client.get_model_config, model or self.model, as_json=True, client_timeout=self.timeout_s
+        )
+        return answer.get("config", answer)
+
+    def repository_index(self) -> list[dict]:
+        """Every model of the repository with its state (READY, UNAVAILABLE, ...)."""
+        answer = self._call(self._client.get_model_repository_index, as_json=True, client_timeout=self.timeout_s)
+        return list(answer.get("models", []))
+
+    # --- model control (the server runs with --model-control-mode=explicit) -------------------
+
+    def load_models(self, models: Sequence[str] = MODEL_NAMES) -> None:
+        """Load (or reload, picking up rewritten files) models, in order; the default is all."""
+        for name in models:
+            self._call(self._client.load_model, name, client_timeout=max(self.timeout_s, 300.0))
+
+    def unload_models(self, models: Sequence[str] = tuple(reversed(MODEL_NAMES))) -> None:
+        for name in models:
+            self._call(self._client.unload_model, name, client_timeout=self.timeout_s)
+
+    # --- errors ---------------------------------------------------------------------------------
+
+    def _call(self, method, *args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except InferenceServerException as error:
+            if error.status() == _UNAVAILABLE and not self._answers():
+                raise self._unavailable() from None
+            raise TritonRequestError(error.message() or str(error), error.status()) from None
+
+    def _answers(self) -> bool:
+        try:
+            return bool(self._client.is_server_live(client_timeout=min(self.timeout_s, 5.0)))
+        except InferenceServerException:
+            return False
+
+    def _unavailable(self) -> TritonUnavailableError:
+        return TritonUnavailableError(f"no Triton server answers at {self.url}: start one with `mtassist serve`")
+
+
+def _string_input(name: str, values: Sequence[str]) -> grpcclient.InferInput:
+    array = np.array([value.encode("utf-8") for value in values], dtype=np.object_).reshape(-1, 1)
+    tensor = grpcclient.InferInput(name, list(array.shape), "BYTES")
+    tensor.set_data_from_numpy(array)
+    return tensor

@@ -1,0 +1,226 @@
+"""Every Triton model config of the repository, described once in Python.
+
+The configs are Triton's own `ModelConfig` protobuf (from tritonclient), written as
+`config.pbtxt` with `google.protobuf.text_format`; tests parse them back the same way. Tensor
+names come from `mtassist.contracts` only.
+
+Targets:
+- `local`: every model on the python backend (the `tritonserver` of the nvidia-pytriton wheel
+  has no other); the encoder runs the ONNX graph with onnxruntime inside its stub.
+- `onnxruntime`: the encoder on Triton's onnxruntime backend (`onnxruntime_onnx`), for the
+  NGC image; instance kind left to Triton (GPU where there is one).
+- `tensorrt`: as `onnxruntime`, on GPU, with ONNX Runtime's TensorRT execution accelerator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from google.protobuf import text_format
+from tritonclient.grpc import model_config_pb2 as mc
+
+from mtassist.answers import (
+    INTENT_LOGITS,
+    ROUTE_LOGITS,
+    SENTENCE_EMBEDDING,
+    SENTIMENT_LOGITS,
+    SLOT_LOGITS,
+)
+from mtassist.contracts import (
+    DEFAULT_TOP_K_REPLIES,
+    ONNX_INPUTS,
+    SERVING_LOCAL,
+    SERVING_TARGETS,
+    SERVING_TENSORRT,
+    TRITON_ASSISTANT_MODEL,
+    TRITON_ENCODER_MODEL,
+    TRITON_ENSEMBLE_MODEL,
+    TRITON_INPUT_TASKS,
+    TRITON_INPUT_TEXT,
+    TRITON_OUTPUT_JSON,
+    TRITON_POSTPROCESS_MODEL,
+    TRITON_TOKEN_OFFSETS,
+    TRITON_TOKENIZER_MODEL,
+)
+from mtassist.serving.layout import ONNX_MODEL_FILE, PARAM_INTRA_OP_THREADS, PARAM_TOP_K_REPLIES
+
+MODEL_NAMES: tuple[str, ...] = (
+    TRITON_TOKENIZER_MODEL,
+    TRITON_ENCODER_MODEL,
+    TRITON_POSTPROCESS_MODEL,
+    TRITON_ASSISTANT_MODEL,
+    TRITON_ENSEMBLE_MODEL,
+)
+"""Every model of the repository, in the order they must be loaded."""
+
+PYTHON_MODELS: tuple[str, ...] = (TRITON_TOKENIZER_MODEL, TRITON_POSTPROCESS_MODEL, TRITON_ASSISTANT_MODEL)
+"""Models on the python backend whatever the target (the encoder too, locally)."""
+
+_STRING = mc.TYPE_STRING
+_INT64 = mc.TYPE_INT64
+_FP32 = mc.TYPE_FP32
+
+
+@dataclass(frozen=True)
+class HeadDims:
+    """The non-batch sizes of the encoder's outputs, read from the bundle."""
+
+    n_route: int
+    n_intent: int
+    n_slot_tags: int
+    n_sentiment: int
+    embedding_dim: int
+
+    def output_dims(self) -> dict[str, list[int]]:
+        """Dims of each ONNX output without the batch axis; -1 is the sequence axis."""
+        return {
+            ROUTE_LOGITS: [self.n_route],
+            INTENT_LOGITS: [self.n_intent],
+            SLOT_LOGITS: [-1, self.n_slot_tags],
+            SENTIMENT_LOGITS: [self.n_sentiment],
+            SENTENCE_EMBEDDING: [self.embedding_dim],
+        }
+
+
+@dataclass(frozen=True)
+class ServingOptions:
+    """Knobs of the generated configs.
+
+    Attributes:
+        max_batch_size: rows per request (and per dynamic batch) of every model.
+        queue_delay_us: how long the dynamic batcher waits to fill a batch.
+        intra_op_threads: onnxruntime's intra-op threads for the encoder; 0 lets it choose
+            (one per physical core).
+        instances: instances of each model.
+        top_k_replies: replies per conversational answer.
+        tensorrt_precision: "FP32", "FP16" or "INT8" (target `tensorrt`).
+        tensorrt_workspace_bytes: TensorRT's build workspace (target `tensorrt`).
+        tensorrt_cache_dir: where ONNX Runtime keeps built TensorRT engines in the serving
+            container (target `tensorrt`); mount a volume there to keep them across restarts.
+    """
+
+    max_batch_size: int = 32
+    queue_delay_us: int = 1000
+    intra_op_threads: int = 0
+    instances: int = 1
+    top_k_replies: int = DEFAULT_TOP_K_REPLIES
+    tensorrt_precision: str = "FP16"
+    tensorrt_workspace_bytes: int = 1 << 30
+    tensorrt_cache_dir: str = "/tmp/mtassist-trt-cache"
+
+    def __post_init__(self) -> None:
+        if self.max_batch_size < 1 or self.instances < 1 or self.top_k_replies < 1:
+            raise ValueError("max_batch_size, instances and top_k_replies must each be at least 1")
+        if self.tensorrt_precision not in ("FP32", "FP16", "INT8"):
+            raise ValueError(f"tensorrt_precision is {self.tensorrt_precision!r}: choose FP32, FP16 or INT8")
+
+
+def model_configs(
+    dims: HeadDims, options: ServingOptions = ServingOptions(), target: str = SERVING_LOCAL
+) -> dict[str, mc.ModelConfig]:
+    """Every model's config by model name, in MODEL_NAMES order."""
+    if target not in SERVING_TARGETS:
+        raise ValueError(f"unknown target {target!r}: choose from {', '.join(SERVING_TARGETS)}")
+    configs = [
+        tokenizer_config(options),
+        encoder_config(dims, options, target),
+        postprocess_config(dims, options),
+        assistant_config(options),
+        ensemble_config(dims, options),
+    ]
+    return {config.name: config for config in configs}
+
+
+def tokenizer_config(options: ServingOptions) -> mc.ModelConfig:
+    config = _python_model(TRITON_TOKENIZER_MODEL, options)
+    config.input.append(_input(TRITON_INPUT_TEXT, _STRING, [1]))
+    config.output.extend(_output(name, _INT64, [-1]) for name in ONNX_INPUTS)
+    config.output.append(_output(TRITON_TOKEN_OFFSETS, _INT64, [-1, 2]))
+    return config
+
+
+def encoder_config(dims: HeadDims, options: ServingOptions, target: str = SERVING_LOCAL) -> mc.ModelConfig:
+    if target == SERVING_LOCAL:
+        config = _python_model(TRITON_ENCODER_MODEL, options)
+    else:
+        config = mc.ModelConfig(name=TRITON_ENCODER_MODEL, platform="onnxruntime_onnx")
+        config.max_batch_size = options.max_batch_size
+        kind = mc.ModelInstanceGroup.KIND_GPU if target == SERVING_TENSORRT else mc.ModelInstanceGroup.KIND_AUTO
+        config.instance_group.append(mc.ModelInstanceGroup(kind=kind, count=options.instances))
+        config.default_model_filename = ONNX_MODEL_FILE
+    config.input.extend(_input(name, _INT64, [-1]) for name in ONNX_INPUTS)
+    config.output.extend(_output(name, _FP32, shape) for name, shape in dims.output_dims().items())
+    config.dynamic_batching.max_queue_delay_microseconds = options.queue_delay_us
+    _set_parameter(config, PARAM_INTRA_OP_THREADS, options.intra_op_threads)
+    if target == SERVING_TENSORRT:
+        accelerator = config.optimization.execution_accelerators.gpu_execution_accelerator.add(name="tensorrt")
+        accelerator.parameters["precision_mode"] = options.tensorrt_precision
+        accelerator.parameters["max_workspace_size_bytes"] = str(options.tensorrt_workspace_bytes)
+        accelerator.parameters["trt_engine_cache_enable"] = "1"
+        accelerator.parameters["trt_engine_cache_path"] = options.tensorrt_cache_dir
+    return config
+
+
+def postprocess_config(dims: HeadDims, options: ServingOptions) -> mc.ModelConfig:
+    config = _python_model(TRITON_POSTPROCESS_MODEL, options)
+    config.input.append(_input(TRITON_INPUT_TEXT, _STRING, [1]))
+    config.input.append(_input(TRITON_TOKEN_OFFSETS, _INT64, [-1, 2]))
+    config.input.extend(_input(name, _FP32, shape) for name, shape in dims.output_dims().items())
+    config.output.append(_output(TRITON_OUTPUT_JSON, _STRING, [1]))
+    _set_parameter(config, PARAM_TOP_K_REPLIES, options.top_k_replies)
+    return config
+
+
+def assistant_config(options: ServingOptions) -> mc.ModelConfig:
+    config = _python_model(TRITON_ASSISTANT_MODEL, options)
+    config.input.append(_input(TRITON_INPUT_TEXT, _STRING, [1]))
+    config.input.append(_input(TRITON_INPUT_TASKS, _STRING, [1], optional=True))
+    config.output.append(_output(TRITON_OUTPUT_JSON, _STRING, [1]))
+    config.dynamic_batching.max_queue_delay_microseconds = options.queue_delay_us
+    _set_parameter(config, PARAM_TOP_K_REPLIES, options.top_k_replies)
+    return config
+
+
+def ensemble_config(dims: HeadDims, options: ServingOptions) -> mc.ModelConfig:
+    """tokenizer -> encoder -> postprocess; every tensor keeps its contract name end to end."""
+    config = mc.ModelConfig(name=TRITON_ENSEMBLE_MODEL, platform="ensemble", max_batch_size=options.max_batch_size)
+    config.input.append(_input(TRITON_INPUT_TEXT, _STRING, [1]))
+    config.output.append(_output(TRITON_OUTPUT_JSON, _STRING, [1]))
+    heads = list(dims.output_dims())
+    steps = (
+        (TRITON_TOKENIZER_MODEL, [TRITON_INPUT_TEXT], [*ONNX_INPUTS, TRITON_TOKEN_OFFSETS]),
+        (TRITON_ENCODER_MODEL, list(ONNX_INPUTS), heads),
+        (TRITON_POSTPROCESS_MODEL, [TRITON_INPUT_TEXT, TRITON_TOKEN_OFFSETS, *heads], [TRITON_OUTPUT_JSON]),
+    )
+    for model, inputs, outputs in steps:
+        step = config.ensemble_scheduling.step.add(model_name=model, model_version=-1)
+        step.input_map.update({name: name for name in inputs})
+        step.output_map.update({name: name for name in outputs})
+    return config
+
+
+def to_pbtxt(config: mc.ModelConfig) -> str:
+    return text_format.MessageToString(config)
+
+
+def parse_pbtxt(text: str) -> mc.ModelConfig:
+    """Parse a config.pbtxt into Triton's ModelConfig; raises text_format.ParseError if invalid."""
+    return text_format.Parse(text, mc.ModelConfig())
+
+
+def _python_model(name: str, options: ServingOptions) -> mc.ModelConfig:
+    config = mc.ModelConfig(name=name, backend="python", max_batch_size=options.max_batch_size)
+    config.instance_group.append(mc.ModelInstanceGroup(kind=mc.ModelInstanceGroup.KIND_CPU, count=options.instances))
+    return config
+
+
+def _input(name: str, data_type: int, dims: list[int], optional: bool = False) -> mc.ModelInput:
+    return mc.ModelInput(name=name, data_type=data_type, dims=dims, optional=optional)
+
+
+def _output(name: str, data_type: int, dims: list[int]) -> mc.ModelOutput:
+    return mc.ModelOutput(name=name, data_type=data_type, dims=dims)
+
+
+def _set_parameter(config: mc.ModelConfig, key: str, value: object) -> None:
+    config.parameters[key].string_value = str(value)

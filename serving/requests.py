@@ -1,0 +1,63 @@
+"""Reading the tensors of a Triton request: the utterances and the heads asked for.
+
+Plain numpy, so that it is unit-tested without Triton. Every problem is a `BadRequest`, whose
+message goes back to the caller as an INVALID_ARG error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mtassist.answers import ALL_HEADS, BadRequest, parse_tasks
+from mtassist.contracts import TRITON_INPUT_TASKS, TRITON_INPUT_TEXT
+
+
+def read_texts(array: np.ndarray | None) -> list[str]:
+    """The utterances of a TEXT tensor of shape [batch, 1] (or [batch]).
+
+    Raises:
+        BadRequest: a missing tensor, a wrong shape, an empty row, or bytes that are not UTF-8.
+    """
+    rows = _rows(array, TRITON_INPUT_TEXT)
+    texts = []
+    for index, value in enumerate(rows):
+        text = _to_str(value, TRITON_INPUT_TEXT, index)
+        if not text.strip():
+            raise BadRequest(f"{TRITON_INPUT_TEXT} row {index} is empty: send one non-empty utterance per row")
+        texts.append(text)
+    return texts
+
+
+def read_tasks(array: np.ndarray | None, batch_size: int) -> list[frozenset[str]]:
+    """The heads wanted for each row: the TASKS tensor, one row or one per TEXT row; all if absent."""
+    if array is None:
+        return [ALL_HEADS] * batch_size
+    rows = _rows(array, TRITON_INPUT_TASKS)
+    if len(rows) not in (1, batch_size):
+        raise BadRequest(
+            f"{TRITON_INPUT_TASKS} has {len(rows)} rows for {batch_size} {TRITON_INPUT_TEXT} rows: "
+            "send one row, or one per text"
+        )
+    tasks = [parse_tasks(_to_str(value, TRITON_INPUT_TASKS, index)) for index, value in enumerate(rows)]
+    return tasks * batch_size if len(tasks) == 1 else tasks
+
+
+def _rows(array: np.ndarray | None, name: str) -> list[object]:
+    if array is None:
+        raise BadRequest(f"the request has no {name} input: send one string per row")
+    if array.ndim == 2 and array.shape[1] == 1:
+        return list(array[:, 0])
+    if array.ndim == 1:
+        return list(array)
+    raise BadRequest(f"{name} must have shape [batch, 1], got {list(array.shape)}")
+
+
+def _to_str(value: object, name: str, index: int) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, np.bytes_)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise BadRequest(f"{name} row {index} is not valid UTF-8 ({error.reason})") from error
+    raise BadRequest(f"{name} row {index} is a {type(value).__name__}, not a string")
