@@ -17,13 +17,13 @@ def deploy(
     import os
     from pathlib import Path
 
-    from mtassist.serving.deploy import deploy as run_stage
+    from mtassist.serving.deploy import deploy as run_step
     from mtassist.steps.release import champion_restored_on_failure
     from mtassist.steps.tracking import open_tracking
 
     settings = open_tracking(tracking_uri)
     with champion_restored_on_failure(previous_champion):
-        return run_stage(
+        return run_step(
             Path(model_repository or settings.model_repository),
             triton_url or os.environ.get("MTASSIST_TRITON_URL", ""),
             target=serving_target,

@@ -19,12 +19,12 @@ def distill_student(
     from pathlib import Path
 
     from mtassist.steps.tracking import open_tracking
-    from mtassist.steps.train import distill_student as run_stage
+    from mtassist.steps.train import distill_student as run_step
     from mtassist.training.config import DistillationConfig, TrainingConfig
 
     open_tracking(tracking_uri)
     config = TrainingConfig(epochs=epochs, max_steps=max_steps or None, batch_size=batch_size, seed=seed)
-    record = run_stage(
+    record = run_step(
         Path(dataset.path),
         Path(teacher.path),
         Path(student.path),

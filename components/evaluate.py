@@ -19,10 +19,10 @@ def evaluate(
     import json
     from pathlib import Path
 
-    from mtassist.steps.evaluate import evaluate as run_stage
+    from mtassist.steps.evaluate import evaluate as run_step
     from mtassist.steps.evaluate import report_markdown
 
-    result = run_stage(Path(dataset.path), {"teacher": Path(teacher.path), "student": Path(student.path)})
+    result = run_step(Path(dataset.path), {"teacher": Path(teacher.path), "student": Path(student.path)})
     Path(evaluation.path).write_text(json.dumps(result, indent=1))
     for output, name in ((teacher_metrics, "teacher"), (student_metrics, "student")):
         for metric, value in result["models"][name]["metrics"].items():

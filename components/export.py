@@ -9,8 +9,8 @@ def export(dataset: Input[Dataset], student: Input[Model], bundle: Output[Model]
     from pathlib import Path
 
     from mtassist.contracts import CARD_ONNX_SHA256
-    from mtassist.steps.export import export as run_stage
+    from mtassist.steps.export import export as run_step
 
-    card = run_stage(Path(dataset.path), Path(student.path), Path(bundle.path))
+    card = run_step(Path(dataset.path), Path(student.path), Path(bundle.path))
     bundle.metadata.update(card)
     return card[CARD_ONNX_SHA256]

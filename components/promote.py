@@ -10,11 +10,11 @@ def promote(version: str, tracking_uri: str, latency_budget_ms: float) -> NamedT
     """Make the challenger `champion` if it passes the gate; returns the champion before and after."""
     from collections import namedtuple
 
-    from mtassist.steps.release import promote as run_stage
+    from mtassist.steps.release import promote as run_step
     from mtassist.steps.tracking import open_tracking
 
     open_tracking(tracking_uri)
-    decision = run_stage(version, latency_budget_ms)
+    decision = run_step(version, latency_budget_ms)
     print(
         f"promotion of version {version}: {'promoted' if decision['promoted'] else 'kept the champion'}; {decision['reason']}"
     )

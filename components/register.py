@@ -9,9 +9,9 @@ def register(bundle: Input[Model], evaluation: Input[Artifact], tracking_uri: st
     import json
     from pathlib import Path
 
-    from mtassist.steps.release import register as run_stage
+    from mtassist.steps.release import register as run_step
     from mtassist.steps.tracking import open_tracking
 
     open_tracking(tracking_uri)
     student_metrics = json.loads(Path(evaluation.path).read_text())["models"]["student"]["metrics"]
-    return run_stage(Path(bundle.path), student_metrics, git_commit)["version"]
+    return run_step(Path(bundle.path), student_metrics, git_commit)["version"]

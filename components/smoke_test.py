@@ -22,7 +22,7 @@ def smoke_test(
     from pathlib import Path
 
     from mtassist.serving.deploy import deploy
-    from mtassist.serving.smoke import smoke_test as run_stage
+    from mtassist.serving.smoke import smoke_test as run_step
     from mtassist.steps.release import champion_restored_on_failure
     from mtassist.steps.tracking import open_tracking
 
@@ -30,5 +30,5 @@ def smoke_test(
     repository = Path(model_repository or settings.model_repository)
     url = triton_url or os.environ.get("MTASSIST_TRITON_URL", "")
     with champion_restored_on_failure(previous_champion, lambda: deploy(repository, url, target=serving_target)):
-        answers = run_stage(repository, url, deployed_version, check_answers)
+        answers = run_step(repository, url, deployed_version, check_answers)
     return json.dumps(answers)

@@ -19,12 +19,12 @@ def train_teacher(
     from pathlib import Path
 
     from mtassist.steps.tracking import open_tracking
-    from mtassist.steps.train import train_teacher as run_stage
+    from mtassist.steps.train import train_teacher as run_step
     from mtassist.training.config import TrainingConfig
 
     settings = open_tracking(tracking_uri)
     config = TrainingConfig(epochs=epochs, max_steps=max_steps or None, batch_size=batch_size, seed=seed)
-    record = run_stage(
+    record = run_step(
         Path(dataset.path),
         Path(teacher.path),
         model_source or settings.model_source,

@@ -1,4 +1,4 @@
-"""Every contract between mtassist's stages, declared once.
+"""Every contract between mtassist's steps and layers, declared once.
 
 The dataset layout that `ingest` writes and everything downstream reads, the label spaces that
 are fixed by design, the ONNX tensor names and dynamic axes, the model bundle that `export`

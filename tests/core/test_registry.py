@@ -9,15 +9,6 @@ from mtassist.contracts import BUNDLE_CARD, CHALLENGER_ALIAS, CHAMPION_ALIAS
 
 
 @pytest.fixture
-def tracking(tmp_path):
-    client = registry.use_tracking(f"sqlite:///{tmp_path / 'mlflow.db'}", (tmp_path / "artifacts").as_uri())
-    yield client
-    import mlflow
-
-    mlflow.set_tracking_uri(None)
-
-
-@pytest.fixture
 def bundle(tmp_path):
     directory = tmp_path / "bundle"
     directory.mkdir()

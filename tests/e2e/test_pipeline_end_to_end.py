@@ -60,7 +60,7 @@ def test_served_champion_answers_over_grpc_through_the_cli(finished_run, capsys)
     assert len(answers) == 2
     for answer in answers:
         assert answer["route"]["label"] in ("command", "chitchat", "faq")
-        assert 0.0 <= answer["route"]["score"] <= 1.0
+        assert 1 / 3 <= answer["route"]["score"] <= 1.0  # the most probable of three routes
         assert answer["model_version"] == "1"
         if answer["route"]["label"] == "command":
             assert "replies" not in answer and isinstance(answer["slots"], list)

@@ -59,17 +59,19 @@ def check_contract(tiny_bundle: Path):
     """Checks that an answer has the contract's keys, each with the contract's types."""
     model_version = json.loads((tiny_bundle / contracts.BUNDLE_CARD).read_text())["model_version"]
     replies = json.loads((tiny_bundle / contracts.BUNDLE_RESPONSE_TEXTS).read_text())
-    return lambda text, answer: _check_contract(text, answer, model_version, replies)
+    labels = json.loads((tiny_bundle / contracts.BUNDLE_LABELS).read_text())
+    return lambda text, answer: _check_contract(text, answer, model_version, replies, labels)
 
 
-def _check_contract(text: str, answer: dict, model_version: str, replies: list[str]) -> None:
+def _check_contract(text: str, answer: dict, model_version: str, replies: list[str], labels: dict) -> None:
     assert set(answer) <= {*contracts.ANSWER_HEADS, "model_version"}
     assert answer["model_version"] == model_version
     for head in SCORED:
         if head in answer:
             assert set(answer[head]) == {"label", "score"}
-            assert isinstance(answer[head]["label"], str)
-            assert 0.0 <= answer[head]["score"] <= 1.0
+            assert answer[head]["label"] in labels[head]
+            # the most probable of K labels has a probability of at least 1/K
+            assert 1.0 / len(labels[head]) <= answer[head]["score"] <= 1.0
     for span in answer.get("slots", []):
         assert set(span) == {"name", "value", "start", "end"}
         assert isinstance(span["start"], int) and isinstance(span["end"], int)
@@ -77,7 +79,9 @@ def _check_contract(text: str, answer: dict, model_version: str, replies: list[s
     for reply in answer.get("replies", []):
         assert set(reply) == {"text", "score"}
         assert reply["text"] in replies
-        assert -1.0 <= reply["score"] <= 1.0
+        assert -1.0 <= reply["score"] <= 1.0  # a cosine similarity
+    scores = [reply["score"] for reply in answer.get("replies", [])]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_every_model_is_ready(client):

@@ -1,17 +1,9 @@
+"""BIO slot tags over tokens and back to character spans."""
+
 import numpy as np
 
-from mtassist.contracts import ONNX_INPUTS
 from mtassist.slots import IGNORE_INDEX, slot_tags, spans_to_tag_ids, tag_ids_to_spans
 from mtassist.tokenization import encode
-
-
-def test_encode_gives_every_onnx_input_and_offsets(tokenizer):
-    encoded = encode(tokenizer, ["turn on the kitchen lights", "hi"])
-    for name in ONNX_INPUTS:
-        assert encoded[name].dtype == np.int64 and encoded[name].shape == encoded["input_ids"].shape
-    assert encoded["offsets"].shape == (*encoded["input_ids"].shape, 2)
-    assert encoded["attention_mask"][1].sum() == 3  # [CLS] hi [SEP]
-    assert tokenizer.pad_token == "[PAD]"
 
 
 def test_slot_spans_survive_tagging_and_decoding(tokenizer):

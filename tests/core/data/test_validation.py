@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from mtassist.contracts import DATASET_EXAMPLES
-from mtassist.data.config import DatasetConfig
-from mtassist.data.dataset import build_dataset, load_examples
+from mtassist.data.dataset import load_examples
 from mtassist.data.validation import (
     DataValidationError,
     ValidationThresholds,
@@ -22,17 +21,10 @@ from mtassist.data.validation import (
 Rows = list[dict]
 
 
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory, source_cache: Path) -> Path:
-    out = tmp_path_factory.mktemp("clean")
-    build_dataset(out, DatasetConfig.small(), source_cache)
-    return out
-
-
-def corrupted(clean: Path, tmp_path: Path, change: Callable[[Rows], None]) -> Path:
-    """A copy of the clean dataset with `change` applied to its rows."""
+def corrupted(small_dataset: Path, tmp_path: Path, change: Callable[[Rows], None]) -> Path:
+    """A copy of the small dataset with `change` applied to its rows."""
     target = tmp_path / "dataset"
-    shutil.copytree(clean, target)
+    shutil.copytree(small_dataset, target)
     rows = load_examples(target)
     change(rows)
     (target / DATASET_EXAMPLES).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -49,9 +41,9 @@ def first(rows: Rows, **match: object) -> dict:
     return next(r for r in rows if all(r[k] == v for k, v in match.items()))
 
 
-def test_a_freshly_built_dataset_passes_and_gets_an_html_and_json_report(clean: Path, tmp_path: Path) -> None:
+def test_a_freshly_built_dataset_passes_and_gets_an_html_and_json_report(small_dataset: Path, tmp_path: Path) -> None:
     report = tmp_path / "out" / "validation.html"
-    result = check_dataset(clean, report)
+    result = check_dataset(small_dataset, report)
     assert result.success and result.failed == []
     assert result.statistics["unsuccessful_expectations"] == 0
     assert result.statistics["evaluated_expectations"] >= 30
@@ -70,7 +62,7 @@ def test_a_freshly_built_dataset_passes_and_gets_an_html_and_json_report(clean: 
 
 
 @pytest.fixture(scope="module")
-def broken(clean: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+def broken(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """One dataset with several independent corruptions, checked once; what each one was."""
     planted: dict = {}
 
@@ -93,7 +85,7 @@ def broken(clean: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("broken")
     report = tmp / "report" / "validation.html"
     with pytest.raises(DataValidationError) as caught:
-        check_dataset(corrupted(clean, tmp, change), report)
+        check_dataset(corrupted(small_dataset, tmp, change), report)
     return {"error": caught.value, "report": report, **planted}
 
 
@@ -150,25 +142,25 @@ def test_check_dataset_raises_listing_every_failure_and_what_to_do(broken: dict)
     assert page.count("<td>FAIL</td>") == len(error.failed)
 
 
-def test_validate_when_a_column_is_missing_names_the_schema(clean: Path, tmp_path: Path) -> None:
+def test_validate_when_a_column_is_missing_names_the_schema(small_dataset: Path, tmp_path: Path) -> None:
     def change(rows: Rows) -> None:
         for row in rows:
             del row["response"]
 
-    failed = failures_of(corrupted(clean, tmp_path, change), tmp_path)
+    failed = failures_of(corrupted(small_dataset, tmp_path, change), tmp_path)
     schema = [f for f in failed if f.startswith("examples: expect_table_columns_to_match_ordered_list(table)")]
     assert schema and "missing ['response']" in schema[0], failed
 
 
-def test_validate_when_a_split_has_no_sentiment_names_the_missing_split(clean: Path, tmp_path: Path) -> None:
+def test_validate_when_a_split_has_no_sentiment_names_the_missing_split(small_dataset: Path, tmp_path: Path) -> None:
     def change(rows: Rows) -> None:
         rows[:] = [r for r in rows if not (r["sentiment"] and r["split"] == "validation")]
 
-    failed = failures_of(corrupted(clean, tmp_path, change), tmp_path)
+    failed = failures_of(corrupted(small_dataset, tmp_path, change), tmp_path)
     assert failed == ["sentiment: expect_column_distinct_values_to_contain_set(split): missing ['validation']"]
 
 
-def test_validate_when_a_route_share_is_out_of_bounds_names_the_label(clean: Path, tmp_path: Path) -> None:
-    failed = failures_of(clean, tmp_path, route_share=(0.2, 0.9))
+def test_validate_when_a_route_share_is_out_of_bounds_names_the_label(small_dataset: Path, tmp_path: Path) -> None:
+    failed = failures_of(small_dataset, tmp_path, route_share=(0.2, 0.9))
     assert len(failed) == 1 and failed[0].startswith("route_shares: expect_column_values_to_be_between(share)")
     assert "faq=" in failed[0]

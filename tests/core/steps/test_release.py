@@ -19,15 +19,6 @@ METRICS = {
 }
 
 
-@pytest.fixture
-def tracking(tmp_path):
-    registry.use_tracking(f"sqlite:///{tmp_path / 'mlflow.db'}", (tmp_path / "artifacts").as_uri())
-    yield
-    import mlflow
-
-    mlflow.set_tracking_uri(None)
-
-
 def _register(tmp_path, name: str, score: float, latency_ms: float = 4.0) -> str:
     bundle = tmp_path / name
     bundle.mkdir()

@@ -1,4 +1,4 @@
-"""answers.py: request parsing and decoding of every head, without Triton."""
+"""mtassist.answers: decoding every head into the answer, without Triton."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from mtassist.answers import (
     parse_tasks,
     softmax,
 )
-from mtassist.serving.requests import read_tasks, read_texts
 from mtassist.slots import slot_tags
 
 TEXTS = ["turn on the kitchen lights", "how are you"]
@@ -79,35 +78,6 @@ def test_parse_tasks_reads_a_comma_separated_list_and_defaults_to_all():
 def test_parse_tasks_rejects_an_unknown_head_and_names_the_choices():
     with pytest.raises(BadRequest, match=r"unknown head 'bogus' in TASKS: choose from route, intent, slots"):
         parse_tasks("intent,bogus")
-
-
-def test_read_texts_decodes_utf8_rows():
-    array = np.array([["héllo".encode()], [b"turn on"]], dtype=object)
-    assert read_texts(array) == ["héllo", "turn on"]
-
-
-@pytest.mark.parametrize(
-    ("array", "message"),
-    [
-        (np.array([[b"hi"], [b"  "]], dtype=object), "TEXT row 1 is empty"),
-        (np.array([[b"a", b"b"]], dtype=object), r"TEXT must have shape \[batch, 1\], got \[1, 2\]"),
-        (np.array([[b"\xff"]], dtype=object), "TEXT row 0 is not valid UTF-8"),
-        (None, "the request has no TEXT input"),
-    ],
-)
-def test_read_texts_rejects_bad_input_naming_the_problem(array, message):
-    with pytest.raises(BadRequest, match=message):
-        read_texts(array)
-
-
-def test_read_tasks_broadcasts_one_row_and_defaults_to_all():
-    assert read_tasks(None, 2) == [ALL_HEADS, ALL_HEADS]
-    assert read_tasks(np.array([[b"sentiment"]], dtype=object), 3) == [frozenset({"sentiment"})] * 3
-
-
-def test_read_tasks_rejects_a_row_count_that_matches_neither_one_nor_the_texts():
-    with pytest.raises(BadRequest, match="TASKS has 2 rows for 3 TEXT rows"):
-        read_tasks(np.array([[b"intent"], [b"slots"]], dtype=object), 3)
 
 
 def test_answer_heads_follow_the_route():

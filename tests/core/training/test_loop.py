@@ -1,32 +1,10 @@
+"""The training loop: it learns, stops early, and resumes from its checkpoint."""
+
 import pytest
 
 from mtassist.evaluation import evaluate_model
-from mtassist.training.batches import Collator, TaskSampler, sampling_probabilities, task_pools
 from mtassist.training.config import TrainingConfig
 from mtassist.training.loop import CHECKPOINT_FILE, train
-
-
-def test_temperature_flattens_task_sampling():
-    sizes = {"big": 900, "small": 100}
-    assert sampling_probabilities(sizes, 1.0)["small"] == pytest.approx(0.1)
-    assert sampling_probabilities(sizes, 2.0)["small"] == pytest.approx(0.25)
-    assert sampling_probabilities(sizes, 1e9)["small"] == pytest.approx(0.5)
-
-
-def test_sampler_draws_each_task_from_rows_that_carry_its_label(toy_rows):
-    sampler = iter(TaskSampler(toy_rows, batch_size=4, temperature=1.0, seed=0))
-    column = {"route": "route", "intent": "intent", "slots": "slots", "sentiment": "sentiment", "response": "response"}
-    for _ in range(40):
-        task, rows = next(sampler)
-        assert all(row[column[task]] is not None for row in rows)
-    assert set(task_pools(toy_rows)) == set(column)
-
-
-def test_collator_masks_missing_labels(toy_rows, tokenizer, label_space):
-    batch = Collator(tokenizer, label_space, 32)(toy_rows[-4:])  # a faq row and three rated sentences
-    assert batch.route.tolist()[1:] == [-100, -100, -100]
-    assert batch.sentiment.tolist()[0] == -100 and -100 not in batch.sentiment.tolist()[1:]
-    assert batch.response_inputs is None  # one reply cannot be contrasted in-batch
 
 
 def test_training_learns_every_head_of_a_toy_task(tiny_model, tokenizer, toy_rows):

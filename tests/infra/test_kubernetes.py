@@ -1,8 +1,8 @@
-"""The deployment story in infra/ holds together, checked offline.
+"""The Kubernetes manifests in infra/k8s hold together, checked offline.
 
 Every kustomize target is rendered with `kubectl kustomize`, each object is validated strictly
-against Kubernetes schemas that kubernetes-validate ships, and the manifests and Dockerfiles
-are held to the names the code uses: pipelines/kubernetes.py (claim, mount path, config map,
+against Kubernetes schemas that kubernetes-validate ships, and the manifests are held to the
+names the code uses: pipelines/kubernetes.py (claim, mount path, config map,
 secret, GPU resource and node label), contracts.Ports and Settings.
 """
 
@@ -12,7 +12,6 @@ import functools
 import re
 import shutil
 import subprocess
-import tomllib
 from dataclasses import fields
 from pathlib import Path
 from urllib.parse import urlparse
@@ -24,12 +23,10 @@ from kubernetes_validate.utils import latest_version, major_minor
 
 from mtassist.contracts import Ports
 from mtassist.pipelines import kubernetes as k8s
-from mtassist.settings import DEFAULT_IMAGE, Settings
+from mtassist.settings import Settings
+from tests.infra.common import INFRA, PINS, image_tag
 
-REPO = Path(__file__).resolve().parents[2]
-INFRA = REPO / "infra"
 K8S = INFRA / "k8s"
-DOCKER = INFRA / "docker"
 NAMESPACE = "mtassist"
 TARGETS = {
     "base": K8S / "base",
@@ -37,9 +34,6 @@ TARGETS = {
 }
 KUBERNETES_VERSIONS = ("1.30", major_minor(latest_version()))
 """The oldest release still common in managed clusters, and the newest schema shipped."""
-DOCKERFILES = {"pipeline": DOCKER / "Dockerfile", "triton": DOCKER / "triton.Dockerfile"}
-PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
-PINS = dict(r.split("==", 1) for r in PYPROJECT["project"]["dependencies"] if "==" in r)
 CONTRACT_PORTS = {f.name: f.default for f in fields(Ports)}
 TRITON_REPOSITORY = Settings(home=Path(k8s.STATE_MOUNT_PATH)).model_repository
 
@@ -308,114 +302,6 @@ def test_every_pod_runs_as_non_root(target):
 def test_every_image_is_pinned_and_mlflow_matches_the_client(target):
     for deployment, pod in pod_specs(rendered(target)).items():
         for container in all_containers(pod):
-            assert _tag(container["image"]) not in (None, "latest"), f"{deployment}: {container['image']}"
+            assert image_tag(container["image"]) not in (None, "latest"), f"{deployment}: {container['image']}"
     (mlflow,) = pod_specs(rendered(target))["mlflow"]["containers"]
-    assert _tag(mlflow["image"]).removeprefix("v").startswith(PINS["mlflow"])
-
-
-# --- Dockerfiles --------------------------------------------------------------------------------------
-
-
-def _instructions(dockerfile: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
-    instructions, pending = [], ""
-    for line in dockerfile.read_text().splitlines():
-        if line.lstrip().startswith("#") or (not line.strip() and not pending):
-            continue
-        pending += line.rstrip()
-        if pending.endswith("\\"):
-            pending = pending[:-1] + " "
-            continue
-        word, _, rest = pending.strip().partition(" ")
-        instructions.append((word.upper(), rest.strip()))
-        pending = ""
-    return instructions
-
-
-def _tag(image: str) -> str | None:
-    """The tag of an image reference (the digest when pinned by digest), None if it has neither."""
-    if "@" in image:
-        return image.split("@", 1)[1]
-    last = image.rsplit("/", 1)[-1]
-    return last.split(":", 1)[1] if ":" in last else None
-
-
-def _from_images(dockerfile: Path) -> list[str]:
-    """The base image of every stage, global ARG defaults substituted; earlier stages left out."""
-    args, stages, images = {}, set(), []
-    seen_from = False
-    for word, rest in _instructions(dockerfile):
-        if word == "ARG" and not seen_from and "=" in rest:
-            name, value = rest.split("=", 1)
-            args[name] = value.strip('"')
-        elif word == "FROM":
-            seen_from = True
-            parts = [p for p in rest.split() if not p.startswith("--platform")]
-            image = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: args[m.group(1) or m.group(2)], parts[0])
-            if image not in stages:
-                images.append(image)
-            if len(parts) == 3 and parts[1].upper() == "AS":
-                stages.add(parts[2])
-    return images
-
-
-@pytest.mark.parametrize("name", sorted(DOCKERFILES))
-def test_dockerfiles_pin_their_base_images(name):
-    dockerfile = DOCKERFILES[name]
-    assert dockerfile.is_file()
-    images = _from_images(dockerfile)
-    assert images
-    for image in images:
-        assert _tag(image) not in (None, "latest"), f"{dockerfile.name}: FROM {image} pins no tag"
-    if name == "pipeline":
-        assert all(image.startswith("python:3.11") for image in images)
-    else:
-        assert all(image.startswith("nvcr.io/nvidia/tritonserver:") and image.endswith("-py3") for image in images)
-
-
-@pytest.mark.parametrize("name", sorted(DOCKERFILES))
-def test_dockerfiles_run_as_non_root_and_bake_in_no_secrets(name):
-    instructions = _instructions(DOCKERFILES[name])
-    users = [rest for word, rest in instructions if word == "USER"]
-    assert users and users[-1].split(":")[0] not in ("root", "0")
-    secret_name = re.compile(r"SECRET|PASSWORD|CREDENTIAL|ACCESS_KEY|(^|_)TOKEN$", re.I)
-    for word, rest in instructions:
-        if word in ("ENV", "ARG"):
-            names = [token.split("=", 1)[0] for token in rest.split() if "=" in token] or rest.split()[:1]
-            for variable in names:
-                assert variable not in k8s.CREDENTIAL_KEYS and not secret_name.search(variable), f"{word} {variable}"
-
-
-def test_pipeline_image_uses_the_state_volume_as_home():
-    env = " ".join(rest for word, rest in _instructions(DOCKERFILES["pipeline"]) if word == "ENV")
-    assert f"MTASSIST_HOME={k8s.STATE_MOUNT_PATH}" in env.split()
-    readme = (INFRA / "README.md").read_text()
-    repository = DEFAULT_IMAGE.rsplit(":", 1)[0]
-    assert f"-f infra/docker/Dockerfile -t {repository}:" in readme
-
-
-def test_triton_image_loads_models_explicitly():
-    (cmd,) = [rest for word, rest in _instructions(DOCKERFILES["triton"]) if word == "CMD"]
-    assert '"--model-control-mode=explicit"' in cmd and '"tritonserver"' in cmd
-
-
-def test_triton_requirements_are_pinned_as_in_pyproject():
-    lines = (DOCKER / "triton-requirements.txt").read_text().splitlines()
-    pins = dict(line.split("==", 1) for line in lines if line.strip() and not line.startswith("#"))
-    assert pins and "torch" not in pins
-    for package, version in pins.items():
-        assert PINS.get(package) == version, f"{package}=={version}, pyproject pins {PINS.get(package)}"
-
-
-@pytest.mark.parametrize("name", sorted(DOCKERFILES))
-def test_each_dockerfile_has_an_ignore_file_that_keeps_what_it_copies(name):
-    dockerfile = DOCKERFILES[name]
-    ignore = dockerfile.with_name(dockerfile.name + ".dockerignore")
-    assert ignore.is_file(), f"{ignore.name} missing (the build context is the repository root)"
-    rules = [line.strip() for line in ignore.read_text().splitlines() if line.strip() and not line.startswith("#")]
-    assert rules[0] == "*", "ignore everything, then allow what the image needs"
-    allowed = {rule[1:].rstrip("/") for rule in rules if rule.startswith("!")}
-    for word, rest in _instructions(dockerfile):
-        if word == "COPY" and "--from=" not in rest:
-            for source in rest.split()[:-1]:
-                assert source.rstrip("/") in allowed, f"{ignore.name} excludes {source}, which is copied"
+    assert image_tag(mlflow["image"]).removeprefix("v").startswith(PINS["mlflow"])

@@ -1,0 +1,17 @@
+"""export: the student as a serving bundle that serving accepts, named by the ONNX graph's SHA-256."""
+
+from pathlib import Path
+
+from mtassist.contracts import BUNDLE_ONNX, PARITY_TOLERANCE
+from mtassist.hashing import sha256_file
+from mtassist.serving.bundle import read_bundle
+
+
+def test_export_returns_the_graphs_sha256_and_a_bundle_serving_reads(exported, student):
+    bundle, sha256 = exported
+    assert sha256 == sha256_file(Path(bundle.path) / BUNDLE_ONNX) == bundle.metadata["onnx_sha256"]
+    checked = read_bundle(Path(bundle.path))
+    assert checked.card["student_run_id"] == student[1] and checked.card["num_layers"] == 1
+    assert checked.model_version == "unregistered"  # deploy writes the registry's version
+    assert checked.card["parity_max_abs_diff"] <= PARITY_TOLERANCE
+    assert checked.card["response_bank_size"] > 0

@@ -1,0 +1,16 @@
+"""promote: the first challenger inside the latency budget becomes champion; anything else is refused."""
+
+import pytest
+
+from mtassist.components.promote import promote
+from mtassist.registry import version_by_alias
+
+
+def test_the_first_version_becomes_champion(promoted, registered):
+    assert promoted.champion == registered and promoted.previous_champion == ""
+    assert version_by_alias("champion").version == registered
+
+
+def test_promote_refuses_a_version_that_is_not_the_challenger(tmp_path):
+    with pytest.raises(RuntimeError, match="not the challenger"):
+        promote.python_func(version="7", tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", latency_budget_ms=50.0)

@@ -1,0 +1,62 @@
+"""The `mtassist` command: help, user errors as one line and exit 1, compile, and serve's checks."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import yaml
+
+from mtassist.cli import main
+from mtassist.serving.ports import free_port
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert all(command in out for command in ("run", "serve", "ask", "pipeline"))
+
+
+def test_run_help_lists_the_training_knobs(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--data-size", "--teacher-epochs", "--student-epochs", "--max-steps", "--student-layers"):
+        assert option in out
+
+
+def test_ask_without_a_server_says_how_to_start_one_in_one_line(capsys):
+    url = f"localhost:{free_port()}"
+    assert main(["ask", "--url", url, "turn on the lights"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"mtassist ask: no Triton server answers at {url}: start one with `mtassist serve`"
+
+
+def test_serve_with_a_port_in_use_names_the_port_and_the_flag(tmp_path, capsys):
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--home", str(tmp_path), "--grpc-port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"port {port} is in use" in err and "--grpc-port" in err
+
+
+def test_serve_without_a_registered_model_says_to_run_the_pipeline(tmp_path, capsys):
+    ports = [str(free_port()) for _ in range(3)]
+    code = main(["serve", "--home", str(tmp_path), "--grpc-port", ports[0], "--http-port", ports[1],
+                 "--metrics-port", ports[2]])  # fmt: skip
+    assert code == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("mtassist serve: no version 'champion' of mtassist-assistant")
+    assert last.endswith("run `mtassist run` to train and register one, or pick an existing version or alias")
+
+
+def test_pipeline_compile_writes_kubeflow_yaml(tmp_path, capsys):
+    output = tmp_path / "pipeline.yaml"
+    assert main(["pipeline", "compile", "--output", str(output)]) == 0
+    assert str(output) in capsys.readouterr().out
+    spec = next(yaml.safe_load_all(output.read_text()))
+    assert spec["pipelineInfo"]["name"] == "mtassist-training"

@@ -1,0 +1,36 @@
+"""mtassist.serving.requests: reading TEXT and TASKS tensors; bad input is a BadRequest naming the problem."""
+
+import numpy as np
+import pytest
+
+from mtassist.answers import ALL_HEADS, BadRequest
+from mtassist.serving.requests import read_tasks, read_texts
+
+
+def test_read_texts_decodes_utf8_rows():
+    array = np.array([["héllo".encode()], [b"turn on"]], dtype=object)
+    assert read_texts(array) == ["héllo", "turn on"]
+
+
+@pytest.mark.parametrize(
+    ("array", "message"),
+    [
+        (np.array([[b"hi"], [b"  "]], dtype=object), "TEXT row 1 is empty"),
+        (np.array([[b"a", b"b"]], dtype=object), r"TEXT must have shape \[batch, 1\], got \[1, 2\]"),
+        (np.array([[b"\xff"]], dtype=object), "TEXT row 0 is not valid UTF-8"),
+        (None, "the request has no TEXT input"),
+    ],
+)
+def test_read_texts_rejects_bad_input_naming_the_problem(array, message):
+    with pytest.raises(BadRequest, match=message):
+        read_texts(array)
+
+
+def test_read_tasks_broadcasts_one_row_and_defaults_to_all():
+    assert read_tasks(None, 2) == [ALL_HEADS, ALL_HEADS]
+    assert read_tasks(np.array([[b"sentiment"]], dtype=object), 3) == [frozenset({"sentiment"})] * 3
+
+
+def test_read_tasks_rejects_a_row_count_that_matches_neither_one_nor_the_texts():
+    with pytest.raises(BadRequest, match="TASKS has 2 rows for 3 TEXT rows"):
+        read_tasks(np.array([[b"intent"], [b"slots"]], dtype=object), 3)
