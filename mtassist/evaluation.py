@@ -58,12 +58,12 @@ def predict(
     for start in range(0, len(rows), EVAL_BATCH_SIZE):
         chunk = rows[start : start + EVAL_BATCH_SIZE]
         encoded = encode(tokenizer, [row["text"] for row in chunk], max_length)
-        output = model(**{name: torch.from_numpy(encoded[name]) for name in tokenizer.model_input_names})
-        route.append(output.route_logits.argmax(-1).numpy())
-        intent.append(output.intent_logits.argmax(-1).numpy())
-        sentiment.append(output.sentiment_logits.argmax(-1).numpy())
-        embeddings.append(output.sentence_embedding.numpy())
-        predicted = output.slot_logits.argmax(-1).numpy()
+        output = model(**_model_inputs(model, tokenizer, encoded))
+        route.append(output.route_logits.argmax(-1).cpu().numpy())
+        intent.append(output.intent_logits.argmax(-1).cpu().numpy())
+        sentiment.append(output.sentiment_logits.argmax(-1).cpu().numpy())
+        embeddings.append(output.sentence_embedding.float().cpu().numpy())
+        predicted = output.slot_logits.argmax(-1).cpu().numpy()
         for i, row in enumerate(chunk):
             gold = spans_to_tag_ids(encoded["offsets"][i], row["slots"] or [], tag_index)
             keep = gold != IGNORE_INDEX
@@ -82,14 +82,22 @@ def predict(
     )
 
 
+def _model_inputs(
+    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, encoded: dict[str, np.ndarray]
+) -> dict[str, torch.Tensor]:
+    """The encoded batch as tensors on the model's device."""
+    device = next(model.parameters()).device
+    return {name: torch.from_numpy(encoded[name]).to(device) for name in tokenizer.model_input_names}
+
+
 def _embed(
     model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int
 ) -> np.ndarray:
     chunks = []
     for start in range(0, len(texts), EVAL_BATCH_SIZE):
         encoded = encode(tokenizer, texts[start : start + EVAL_BATCH_SIZE], max_length)
-        output = model(**{name: torch.from_numpy(encoded[name]) for name in tokenizer.model_input_names})
-        chunks.append(output.sentence_embedding.numpy())
+        output = model(**_model_inputs(model, tokenizer, encoded))
+        chunks.append(output.sentence_embedding.float().cpu().numpy())
     return np.concatenate(chunks) if chunks else np.zeros((0, model.encoder.config.hidden_size), np.float32)
 
 

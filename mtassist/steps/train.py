@@ -18,8 +18,10 @@ from mtassist.labels import LabelSpace
 from mtassist.model.multitask import MultiTaskModel, build_model, student_from_teacher
 from mtassist.model.source import resolve_model_source
 from mtassist.model.storage import load_trained, save_trained
+from mtassist.seeding import seed_everything
 from mtassist.tokenization import load_tokenizer
 from mtassist.training.config import DistillationConfig, TrainingConfig
+from mtassist.training.hardware import prepare_hardware
 from mtassist.training.loop import LossFn, train
 
 STEP_TAG = "mtassist.step"
@@ -32,6 +34,7 @@ def train_teacher(
 ) -> dict:
     """Fine-tune the pretrained encoder with every head; returns the run record (MLflow run id)."""
     source = resolve_model_source(model_source, cache_dir)
+    seed_everything(config.seed)  # the heads' initial weights are the first random numbers drawn
     model = build_model(source, LabelSpace.from_dict(load_labels(dataset_dir)))
     version = load_manifest(dataset_dir)["version"]
     return _train_and_save(
@@ -79,7 +82,10 @@ def _train_and_save(
     rows = rows_by_split(dataset_dir)
     checkpoint_dir = Path(output_dir) / _CHECKPOINT_DIR
     with tracked_run(step, tags={STEP_TAG: step, **tags}) as run:
-        mlflow.log_params({**config.to_params(), **params})
+        hardware = prepare_hardware(config.device, config.threads, config.mixed_precision)
+        mlflow.log_params(
+            {**config.to_params(), **params, **{f"hardware_{k}": v for k, v in hardware.describe().items()}}
+        )
         result = train(
             model, tokenizer, rows["train"], rows["validation"], config, loss_fn=loss_fn,
             checkpoint_dir=checkpoint_dir, description=step.split("_")[-1],

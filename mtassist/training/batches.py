@@ -59,6 +59,25 @@ class Batch:
     def size(self) -> int:
         return int(self.inputs["input_ids"].shape[0])
 
+    def to(self, device: torch.device) -> Batch:
+        """The same batch with every tensor on `device`."""
+        if device.type == "cpu":
+            return self
+
+        def move(tensors: dict[str, torch.Tensor] | None) -> dict[str, torch.Tensor] | None:
+            return None if tensors is None else {name: t.to(device, non_blocking=True) for name, t in tensors.items()}
+
+        return Batch(
+            inputs=move(self.inputs),
+            route=self.route.to(device),
+            intent=self.intent.to(device),
+            slots=self.slots.to(device),
+            sentiment=self.sentiment.to(device),
+            response_rows=self.response_rows.to(device),
+            response_inputs=move(self.response_inputs),
+            task=self.task,
+        )
+
 
 class Collator:
     def __init__(self, tokenizer: PreTrainedTokenizerBase, labels: LabelSpace, max_length: int) -> None:

@@ -12,6 +12,8 @@ from mtassist.seeding import DEFAULT_SEED
 
 DEFAULT_MAX_LENGTH = 32
 """Tokens per utterance, special tokens included; commands and chitchat need far fewer."""
+EVALUATIONS_PER_RUN = 8
+"""How often a run validates when `eval_every` is 0: often enough for early stopping to stop."""
 
 
 @dataclass
@@ -30,10 +32,18 @@ class TrainingConfig:
     response_scale: float = 20.0
     max_length: int = DEFAULT_MAX_LENGTH
     eval_every: int = 0
-    """Validation every this many steps; 0 means about four times per run."""
+    """Validation every this many steps; 0 means EVALUATIONS_PER_RUN times per run."""
     patience: int = 3
+    """Stop after this many validations without a better score."""
     eval_max_rows: int = 800
+    """Validation rows, drawn across every head and intent (`training.validation`)."""
     seed: int = DEFAULT_SEED
+    threads: int = 0
+    """CPU threads for PyTorch; 0 means every core this process may use. Fixed, so runs repeat."""
+    device: str = "auto"
+    """"cpu", "cuda", "cuda:N", or "auto": the GPU when there is one."""
+    mixed_precision: bool = True
+    """On a GPU, autocast to bfloat16 (float16 with loss scaling where bfloat16 is missing)."""
 
     def to_params(self) -> dict[str, object]:
         return {k: (str(v) if isinstance(v, dict) else v) for k, v in asdict(self).items()}

@@ -24,9 +24,13 @@ def soft_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperat
 
 
 def distillation_loss(teacher: MultiTaskModel, config: DistillationConfig, response_scale: float) -> LossFn:
+    """The student's loss against `teacher`, which follows the batches to their device."""
     teacher.eval()
 
     def loss(student: MultiTaskModel, batch: Batch) -> dict[str, torch.Tensor]:
+        device = batch.inputs["input_ids"].device
+        if next(teacher.parameters()).device != device:
+            teacher.to(device)
         with torch.no_grad():
             target = teacher(**batch.inputs)
         output = student(**batch.inputs)

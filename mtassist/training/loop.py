@@ -1,8 +1,10 @@
 """Multi-task training: the loop shared by the teacher and the distilled student.
 
 AdamW with linear warm-up and decay, temperature sampling over tasks, static task weights,
-early stopping on the validation score, deterministic seeds, a resumable checkpoint and a
-progress bar. The loss is a function of (model, batch), so distillation reuses the loop.
+early stopping on a validation sample that covers every head and intent, fixed seeds and CPU
+threads, a resumable checkpoint, CUDA with mixed precision where there is a GPU, and a progress
+bar with the running loss of each term. The loss is a function of (model, batch), so
+distillation reuses the loop.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from transformers import PreTrainedTokenizerBase, get_linear_schedule_with_warmu
 
 from mtassist.evaluation import evaluate_model
 from mtassist.model.multitask import MultiTaskModel, MultiTaskOutput
-from mtassist.seeding import seed_everything
+from mtassist.seeding import restore_rng_state, rng_state, seed_everything
 from mtassist.slots import IGNORE_INDEX
 from mtassist.training.batches import Batch, Collator, TaskSampler, task_pools
-from mtassist.training.config import TrainingConfig
+from mtassist.training.config import EVALUATIONS_PER_RUN, TrainingConfig
+from mtassist.training.hardware import prepare_hardware
+from mtassist.training.validation import validation_sample
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ def multitask_loss(
         queries = output.sentence_embedding[batch.response_rows]  # (R, H)
         replies = model(**batch.response_inputs).sentence_embedding  # (R, H)
         scores = response_scale * queries @ replies.T  # (R, R)
-        losses["response"] = F.cross_entropy(scores, torch.arange(len(queries)))
+        losses["response"] = F.cross_entropy(scores, torch.arange(len(queries), device=scores.device))
     return losses
 
 
@@ -82,61 +86,72 @@ def train(
     description: str = "train",
     on_eval: Callable[[int, dict[str, float]], None] | None = None,
 ) -> TrainingResult:
-    """Train in place and leave the model at its best validation score.
+    """Train in place and leave the model, on the CPU, at its best validation score.
 
-    With `checkpoint_dir`, the state is saved after every validation and a run that finds a
-    checkpoint there resumes from it.
+    With `checkpoint_dir`, the state (weights, optimizer, schedule, random generators) is saved
+    after every validation, and a run that finds a checkpoint there resumes from it and ends as
+    the uninterrupted run would have.
     """
+    hardware = prepare_hardware(config.device, config.threads, config.mixed_precision)
     seed_everything(config.seed)
+    model.to(hardware.device)
     loss_fn = loss_fn or hard_label_loss(config.response_scale)
     pool_sizes = {task: len(pool) for task, pool in task_pools(train_rows).items()}
     steps = config.max_steps or max(1, math.ceil(config.epochs * len(train_rows) / config.batch_size))
-    eval_every = config.eval_every or max(1, steps // 4)
+    eval_every = config.eval_every or max(1, steps // EVALUATIONS_PER_RUN)
     collate = Collator(tokenizer, model.labels, config.max_length)
     sampler = iter(TaskSampler(train_rows, config.batch_size, config.sampling_temperature, config.seed))
     optimizer = _optimizer(model, config)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * steps), steps)
-    eval_rows = list(validation_rows)[: config.eval_max_rows]
+    scaler = torch.amp.GradScaler(hardware.device.type, enabled=hardware.needs_loss_scaling)
+    eval_rows = validation_sample(validation_rows, config.eval_max_rows, config.seed)
 
     state = {"step": 0, "best_score": -math.inf, "best_step": 0, "bad_evals": 0, "history": []}
     best_weights = None
     checkpoint = checkpoint_dir / CHECKPOINT_FILE if checkpoint_dir else None
     if checkpoint and checkpoint.is_file():
-        saved = torch.load(checkpoint, weights_only=False)
+        saved = torch.load(checkpoint, weights_only=False, map_location=hardware.device)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
+        scaler.load_state_dict(saved["scaler"])
         state, best_weights = saved["state"], saved["best_weights"]
         for _ in range(state["step"]):
             next(sampler)
+        restore_rng_state(saved["rng"])
         log.info("%s: resuming from step %d", description, state["step"])
-    log.info("%s: %d steps of %d; task pool sizes %s", description, steps, config.batch_size, pool_sizes)
+    log.info(
+        "%s: %d steps of %d on %s; validation on %d rows every %d steps; task pool sizes %s",
+        description, steps, config.batch_size, hardware.describe(), len(eval_rows), eval_every, pool_sizes,
+    )  # fmt: skip
 
     progress = tqdm(total=steps, initial=state["step"], desc=description, unit="step", dynamic_ncols=True)
+    running = RunningLosses()
     model.train()
     stopped_early = False
     while state["step"] < steps:
         task, rows = next(sampler)
-        losses = loss_fn(model, collate(rows, task))
-        total = sum(config.task_weights.get(name, 1.0) * value for name, value in losses.items())
+        with hardware.autocast():
+            losses = loss_fn(model, collate(rows, task).to(hardware.device))
+            total = sum(config.task_weights.get(name, 1.0) * value for name, value in losses.items())
         optimizer.zero_grad(set_to_none=True)
-        total.backward()
+        scaler.scale(total).backward()
+        scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        scaler.step(optimizer)
+        scaler.update()
         scheduler.step()
         state["step"] += 1
         progress.update(1)
-        progress.set_postfix(task=task, loss=f"{total.item():.3f}")
+        progress.set_postfix(running.update(losses), refresh=False)
         if state["step"] % eval_every == 0 or state["step"] == steps:
             metrics = evaluate_model(model, tokenizer, eval_rows, config.max_length)
             model.train()
             metrics["step"] = state["step"]
             state["history"].append(metrics)
-            if on_eval:
-                on_eval(state["step"], metrics)
             if metrics["score"] > state["best_score"]:
                 state.update(best_score=metrics["score"], best_step=state["step"], bad_evals=0)
-                best_weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
             else:
                 state["bad_evals"] += 1
             progress.write(f"{description} step {state['step']}: validation score {metrics['score']:.4f}")
@@ -147,20 +162,40 @@ def train(
                         "model": model.state_dict(),
                         "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(),
+                        "scaler": scaler.state_dict(),
                         "state": state,
                         "best_weights": best_weights,
+                        "rng": rng_state(),
                     },
                     checkpoint,
                 )
+            if on_eval:
+                on_eval(state["step"], metrics)
             if state["bad_evals"] >= config.patience:
                 stopped_early = True
                 progress.write(f"{description}: no better validation score in {config.patience} evaluations; stopping")
                 break
     progress.close()
+    model.to("cpu")
     if best_weights is not None:
         model.load_state_dict(best_weights)
     model.eval()
     return TrainingResult(state["best_score"], state["best_step"], state["step"], stopped_early, state["history"])
+
+
+class RunningLosses:
+    """An exponential moving average of each loss term, for the progress bar."""
+
+    def __init__(self, decay: float = 0.9) -> None:
+        self.decay = decay
+        self.values: dict[str, float] = {}
+
+    def update(self, losses: dict[str, torch.Tensor]) -> dict[str, str]:
+        for name, value in losses.items():
+            current = float(value.detach())
+            previous = self.values.get(name)
+            self.values[name] = current if previous is None else self.decay * previous + (1 - self.decay) * current
+        return {name: f"{value:.3f}" for name, value in sorted(self.values.items())}
 
 
 def _optimizer(model: MultiTaskModel, config: TrainingConfig) -> torch.optim.Optimizer:

@@ -30,7 +30,7 @@ def test_the_run_record_names_the_run_the_dataset_and_the_source(teacher, ingest
     assert model.metadata["run_id"] == run_id
     assert model.metadata["dataset_version"] == ingested[1]
     assert model.metadata["model_source"] == str(tiny_encoder_dir)
-    assert model.metadata["steps"] == TINY_STEPS
+    assert 1 <= model.metadata["best_step"] <= model.metadata["steps"] <= TINY_STEPS
 
 
 def test_the_mlflow_run_holds_parameters_validation_metrics_and_lineage(teacher, ingested, store):
@@ -49,3 +49,18 @@ def test_a_model_directory_without_config_is_refused_naming_it(ingested, source_
             tracking_uri=store.tracking_uri, epochs=1.0, max_steps=1, batch_size=8, seed=13,
             teacher=Model(uri=str(tmp_path / "teacher")),
         )  # fmt: skip
+
+
+def test_the_same_seed_trains_the_same_teacher(teacher, ingested, tiny_encoder_dir, source_cache, store, tmp_path):
+    """Same commit, data and seed on the CPU: the same validation scores and the same weights."""
+    import torch
+
+    again = Model(uri=str(tmp_path / "teacher"))
+    train_teacher.python_func(
+        dataset=ingested[0], model_source=str(tiny_encoder_dir), cache_dir=str(source_cache),
+        tracking_uri=store.tracking_uri, epochs=1.0, max_steps=TINY_STEPS, batch_size=8, seed=13, teacher=again,
+    )  # fmt: skip
+    assert again.metadata["best_validation_score"] == teacher[0].metadata["best_validation_score"]
+    first = torch.load(Path(teacher[0].path) / MODEL_HEADS_FILE, weights_only=True)
+    second = torch.load(Path(again.path) / MODEL_HEADS_FILE, weights_only=True)
+    assert all(torch.equal(first[name], second[name]) for name in first)

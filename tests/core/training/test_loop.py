@@ -1,6 +1,7 @@
 """The training loop: it learns, stops early, and resumes from its checkpoint."""
 
 import pytest
+import torch
 
 from mtassist.evaluation import evaluate_model
 from mtassist.training.config import TrainingConfig
@@ -40,3 +41,50 @@ def test_training_resumes_from_its_checkpoint(tiny_model, tokenizer, toy_rows, t
         checkpoint_dir=tmp_path,
     )
     assert resumed.steps == 6 and [h["step"] for h in resumed.history] == [2, 4, 6]
+
+
+def _fresh_model(label_space, tokenizer):
+    from mtassist.model.multitask import build_tiny_model
+
+    return build_tiny_model(label_space, vocab_size=len(tokenizer), seed=5)
+
+
+def test_two_runs_with_the_same_seed_give_the_same_weights_and_metrics(label_space, tokenizer, toy_rows):
+    config = TrainingConfig(max_steps=12, batch_size=4, eval_every=6, threads=2)
+    first, second = _fresh_model(label_space, tokenizer), _fresh_model(label_space, tokenizer)
+    a = train(first, tokenizer, toy_rows, toy_rows, config)
+    b = train(second, tokenizer, toy_rows, toy_rows, config)
+    assert a.history == b.history
+    assert all(torch.equal(x, y) for x, y in zip(first.state_dict().values(), second.state_dict().values()))
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def _snapshot_at(step: int, model, into: dict, interrupt: bool = False):
+    """An on_eval hook that keeps the weights at `step` (and then stops the run, if asked)."""
+
+    def on_eval(current: int, metrics: dict) -> None:
+        if current == step:
+            into[step] = {name: value.detach().clone() for name, value in model.state_dict().items()}
+            if interrupt:
+                raise _Interrupted
+
+    return on_eval
+
+
+def test_a_resumed_run_ends_as_the_uninterrupted_run(label_space, tokenizer, toy_rows, tmp_path):
+    config = TrainingConfig(max_steps=8, batch_size=4, eval_every=2, patience=10, threads=2)
+    straight, weights = _fresh_model(label_space, tokenizer), {}
+    expected = train(straight, tokenizer, toy_rows, toy_rows, config, on_eval=_snapshot_at(8, straight, weights))
+    first = _fresh_model(label_space, tokenizer)
+    with pytest.raises(_Interrupted):
+        train(first, tokenizer, toy_rows, toy_rows, config, checkpoint_dir=tmp_path,
+              on_eval=_snapshot_at(4, first, {}, interrupt=True))  # fmt: skip
+    resumed, resumed_weights = _fresh_model(label_space, tokenizer), {}
+    result = train(resumed, tokenizer, toy_rows, toy_rows, config, checkpoint_dir=tmp_path,
+                   on_eval=_snapshot_at(8, resumed, resumed_weights))  # fmt: skip
+    assert [h["step"] for h in result.history] == [2, 4, 6, 8]
+    assert result.history == expected.history
+    assert all(torch.equal(weights[8][name], resumed_weights[8][name]) for name in weights[8])
