@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -64,12 +65,24 @@ def command_rows(config: DatasetConfig) -> list[dict[str, Any]]:
     ]
 
 
+MAX_REPLY_CHARS = 160
+"""Longer turns are stories, not replies an assistant would give."""
+_LINK = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def usable_reply(text: str) -> bool:
+    """A reply worth serving: no link, at most MAX_REPLY_CHARS, and at least two letters."""
+    return len(text) <= MAX_REPLY_CHARS and not _LINK.search(text) and len(_LETTER.findall(text)) >= 2
+
+
 def _pairs(conversation: Conversation, max_chars: int) -> list[tuple[str, str]]:
+    """(message, reply) pairs of consecutive turns whose reply is usable."""
     turns = conversation.turns
     return [
         (turns[i], turns[i + 1])
         for i in range(len(turns) - 1)
-        if _fits(turns[i], max_chars) and _fits(turns[i + 1], max_chars)
+        if _fits(turns[i], max_chars) and usable_reply(turns[i + 1])
     ]
 
 

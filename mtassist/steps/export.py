@@ -14,12 +14,12 @@ from mtassist.contracts import (
 )
 from mtassist.data.dataset import rows_by_split
 
-RESPONSE_BANK_LIMIT = 3000
-"""The most replies the bundle's response bank holds."""
+RESPONSE_BANK_LIMIT = 20_000
+"""The most replies the bundle's response bank holds (the default dataset has about 3,000)."""
 
 
 def response_bank(rows: Sequence[dict], limit: int = RESPONSE_BANK_LIMIT) -> list[str]:
-    """Distinct replies of the training rows, in first-seen order, at most `limit`."""
+    """Distinct replies of the rows, in first-seen order, at most `limit`."""
     seen: dict[str, None] = {}
     for row in rows:
         if row["response"] and len(seen) < limit:
@@ -39,5 +39,7 @@ def export(dataset_dir: Path, student_dir: Path, bundle_dir: Path) -> dict:
         CARD_TEACHER_RUN_ID: run[CARD_TEACHER_RUN_ID],
         CARD_MODEL_SOURCE: run[CARD_MODEL_SOURCE],
     }
-    bank = response_bank(rows_by_split(dataset_dir)["train"])
+    # Every candidate reply, held-out ones included: a reply the model never saw as a target can
+    # still be the right answer, and the bank is what retrieval picks from.
+    bank = response_bank([row for rows in rows_by_split(dataset_dir).values() for row in rows])
     return export_bundle(student, tokenizer, bundle_dir, bank, card, run[CARD_MAX_LENGTH])

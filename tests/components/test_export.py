@@ -15,3 +15,14 @@ def test_export_returns_the_graphs_sha256_and_a_bundle_serving_reads(exported, s
     assert checked.model_version == "unregistered"  # deploy writes the registry's version
     assert checked.card["parity_max_abs_diff"] <= PARITY_TOLERANCE
     assert checked.card["response_bank_size"] > 0
+
+
+def test_the_response_bank_holds_held_out_replies_too(exported, ingested):
+    import json
+
+    from mtassist.contracts import BUNDLE_RESPONSE_TEXTS
+    from mtassist.data.dataset import rows_by_split
+
+    bank = set(json.loads((Path(exported[0].path) / BUNDLE_RESPONSE_TEXTS).read_text()))
+    test_replies = {row["response"].strip() for row in rows_by_split(Path(ingested[0].path))["test"] if row["response"]}
+    assert test_replies and test_replies <= bank

@@ -1,7 +1,9 @@
 """Each source as dataset rows."""
 
+import pytest
+
 from mtassist.data.config import DatasetConfig
-from mtassist.data.rows import chatterbot_rows
+from mtassist.data.rows import chatterbot_rows, usable_reply
 
 
 def test_greetings_and_how_are_you_are_chitchat_not_faq() -> None:
@@ -11,3 +13,24 @@ def test_greetings_and_how_are_you_are_chitchat_not_faq() -> None:
     how_are_you = [r for r in produced if "how are you" in r["text"].casefold()]
     assert how_are_you and all(r["route"] == "chitchat" for r in how_are_you)
     assert {r["route"] for r in produced} == {"chitchat", "faq"}
+
+
+@pytest.mark.parametrize(
+    ("reply", "usable"),
+    [
+        ("I am doing well, thanks!", True),
+        ("ok", True),
+        ("o", False),
+        (".", False),
+        ("Awwww. But did you get close?", True),
+        ("Lucy is a movie. http://www.imdb.com/title/tt2872732/", False),
+        ("most people go to www.twitch.tv", False),
+        ("so " * 60, False),
+    ],
+)
+def test_a_reply_is_usable_without_links_within_the_length_and_with_words(reply, usable):
+    assert usable_reply(reply) is usable
+
+
+def test_conversation_rows_carry_only_usable_replies():
+    assert all(usable_reply(row["response"]) for row in chatterbot_rows(DatasetConfig()))
