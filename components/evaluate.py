@@ -12,6 +12,7 @@ def evaluate(
     student_metrics: Output[Metrics],
     teacher_metrics: Output[Metrics],
     route_confusion: Output[ClassificationMetrics],
+    intent_confusion: Output[ClassificationMetrics],
     sentiment_confusion: Output[ClassificationMetrics],
     report: Output[Markdown],
 ) -> float:
@@ -30,6 +31,7 @@ def evaluate(
     labels = result["labels"]
     student_result = result["models"]["student"]
     route_confusion.log_confusion_matrix(labels["route"], student_result["confusion"]["route"])
+    intent_confusion.log_confusion_matrix(labels["intent"], student_result["confusion"]["intent"])
     sentiment_confusion.log_confusion_matrix(labels["sentiment"], student_result["confusion"]["sentiment"])
     Path(report.path).write_text(report_markdown(result))
     return student_result["metrics"]["score"]

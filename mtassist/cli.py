@@ -3,6 +3,7 @@
     mtassist run                      the training pipeline, end to end, through kfp's local runner
     mtassist serve                    Triton on the current champion, until stopped
     mtassist ask "turn on the lights" one JSON answer from a running server
+    mtassist report quality           every head beside classical baselines, in docs/QUALITY.md
     mtassist pipeline compile         the pipeline as YAML for a Kubeflow cluster
     mtassist pipeline submit --host   start a run on a Kubeflow Pipelines endpoint
 
@@ -104,6 +105,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_quality(args: argparse.Namespace) -> int:
+    from mtassist.contracts import CARD_MAX_LENGTH, MODEL_RUN_FILE
+    from mtassist.model.source import resolve_model_source
+    from mtassist.pipelines.runner import latest_local_run
+    from mtassist.registry import use_tracking
+    from mtassist.report import log_to_mlflow, quality_figures, quality_markdown
+
+    settings = _settings(args)
+    run = latest_local_run(settings)
+    max_length = json.loads((run["teacher"] / MODEL_RUN_FILE).read_text())[CARD_MAX_LENGTH]
+    print(f"quality report on the pipeline run in {run['evaluation'].parent.parent}", flush=True)
+    figures = quality_figures(
+        run["dataset"], run["evaluation"], resolve_model_source(settings.model_source, settings.cache_dir), max_length
+    )
+    markdown = quality_markdown(figures, "mtassist report quality")
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(markdown)
+    use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
+    print(f"written to {output}; logged to MLflow as run {log_to_mlflow(figures, markdown)}")
+    return 0
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
     from mtassist.pipelines.runner import compile_pipeline
 
@@ -153,6 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--url", default=Settings.from_env().triton_url, help="Triton gRPC address (host:port)")
     ask.add_argument("--tasks", help="comma-separated heads to answer (default all)")
     ask.set_defaults(handler=cmd_ask)
+
+    report = commands.add_parser("report", help="write a report from the latest local pipeline run")
+    report_commands = report.add_subparsers(dest="report_command", required=True)
+    quality = report_commands.add_parser("quality", help="every head beside classical baselines: docs/QUALITY.md")
+    _add_location_options(quality)
+    quality.add_argument(
+        "--output", default="docs/QUALITY.md", help="where the Markdown goes (default docs/QUALITY.md)"
+    )
+    quality.set_defaults(handler=cmd_report_quality)
 
     pipeline = commands.add_parser("pipeline", help="compile or submit the pipeline for a cluster")
     pipeline_commands = pipeline.add_subparsers(dest="pipeline_command", required=True)

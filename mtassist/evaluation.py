@@ -5,7 +5,7 @@
 | route     | route_accuracy                                                   |
 | intent    | intent_accuracy, intent_macro_f1 (command rows)                  |
 | slots     | slot_f1 (entity level, seqeval), frame_accuracy (intent + slots) |
-| sentiment | sentiment_accuracy, sentiment_macro_f1                           |
+| sentiment | sentiment_accuracy, sentiment_macro_f1, sentiment_truncated_share |
 | response  | response_recall_at_1, response_recall_at_10, response_mrr        |
 
 `score` is the mean of route_accuracy, intent_macro_f1, slot_f1, sentiment_macro_f1 and
@@ -22,7 +22,7 @@ import torch
 from seqeval.metrics import f1_score as entity_f1
 from transformers import PreTrainedTokenizerBase
 
-from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND, SCORE_METRICS
+from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND, SCORE_METRICS, SENTIMENT_LABELS
 from mtassist.model.multitask import MultiTaskModel
 from mtassist.slots import IGNORE_INDEX, spans_to_tag_ids
 from mtassist.tokenization import encode
@@ -45,7 +45,11 @@ class Predictions:
 class Evaluation:
     metrics: dict[str, float]
     confusion: dict[str, list[list[int]]]
-    """Confusion matrices (rows: truth, columns: prediction) of the route and sentiment heads."""
+    """Confusion matrices (rows: truth, columns: prediction) of the route, intent and sentiment heads."""
+    per_intent: dict[str, dict[str, float]] = field(default_factory=dict)
+    """For each intent of the command rows: {"rows", "accuracy"}."""
+    sentiment_by_source: dict[str, float] = field(default_factory=dict)
+    """Sentiment macro-F1 per source of rated sentences ("vader-movies", ...) and "all"."""
 
 
 @torch.no_grad()
@@ -118,7 +122,17 @@ def evaluate(
     command_rows = [i for i in _having(rows, "intent") if rows[i]["intent"] != INTENT_NONE]
     gold_intent = np.array([labels.intent.index(rows[i]["intent"]) for i in command_rows], dtype=int)
     metrics["intent_accuracy"] = _accuracy(gold_intent, predictions.intent[command_rows])
-    metrics["intent_macro_f1"] = _macro_f1(gold_intent, predictions.intent[command_rows])
+    metrics["intent_macro_f1"] = macro_f1(gold_intent, predictions.intent[command_rows])
+    confusion["intent"] = _confusion(gold_intent, predictions.intent[command_rows], len(labels.intent))
+    per_intent = {
+        labels.intent[label]: {
+            "rows": int(np.sum(gold_intent == label)),
+            "accuracy": _accuracy(
+                gold_intent[gold_intent == label], predictions.intent[command_rows][gold_intent == label]
+            ),
+        }
+        for label in np.unique(gold_intent)
+    }
 
     slot_rows = [i for i in _having(rows, "slots") if rows[i]["route"] == ROUTE_COMMAND] or _having(rows, "slots")
     metrics["slot_f1"] = (
@@ -138,12 +152,29 @@ def evaluate(
     sentiment_rows = _having(rows, "sentiment")
     gold_sentiment = np.array([labels.sentiment.index(rows[i]["sentiment"]) for i in sentiment_rows], dtype=int)
     metrics["sentiment_accuracy"] = _accuracy(gold_sentiment, predictions.sentiment[sentiment_rows])
-    metrics["sentiment_macro_f1"] = _macro_f1(gold_sentiment, predictions.sentiment[sentiment_rows])
+    metrics["sentiment_macro_f1"] = macro_f1(gold_sentiment, predictions.sentiment[sentiment_rows])
     confusion["sentiment"] = _confusion(gold_sentiment, predictions.sentiment[sentiment_rows], len(labels.sentiment))
 
     metrics.update(_retrieval_metrics(rows, predictions))
+    metrics["truncated_share"] = _truncated_share(tokenizer, [row["text"] for row in rows], max_length)
+    metrics["sentiment_truncated_share"] = _truncated_share(
+        tokenizer, [rows[i]["text"] for i in sentiment_rows], max_length
+    )
     metrics["score"] = float(np.mean([metrics[name] for name in SCORE_METRICS]))
-    return Evaluation(metrics, confusion)
+    predicted_sentiment = [labels.sentiment[label] for label in predictions.sentiment]
+    return Evaluation(metrics, confusion, per_intent, sentiment_by_source(rows, predicted_sentiment))
+
+
+def sentiment_by_source(rows: Sequence[dict], predicted: Sequence[str]) -> dict[str, float]:
+    """Macro-F1 of predicted sentiment labels per source of the rated rows, and over all of them."""
+    rated = [(row, label) for row, label in zip(rows, predicted) if row["sentiment"] is not None]
+    index = {label: i for i, label in enumerate(SENTIMENT_LABELS)}
+    scores = {}
+    for source in [*sorted({row.get("source", "") for row, _ in rated}), "all"]:
+        chosen = [(row, label) for row, label in rated if source in ("all", row.get("source", ""))]
+        gold = np.array([index[row["sentiment"]] for row, _ in chosen])
+        scores[source] = macro_f1(gold, np.array([index[label] for _, label in chosen]))
+    return scores
 
 
 def evaluate_model(
@@ -162,12 +193,31 @@ def _retrieval_metrics(rows: list[dict], predictions: Predictions) -> dict[str, 
     bank_matrix = np.stack([predictions.reply_embeddings[text] for text in bank])  # (M, H)
     scores = predictions.embeddings[query_rows] @ bank_matrix.T  # (Q, M)
     truth = np.array([bank_index[rows[i]["response"]] for i in query_rows])
-    ranks = (scores > scores[np.arange(len(truth)), truth][:, None]).sum(axis=1) + 1  # 1 = best
+    return retrieval_metrics(ranks_of_true_replies(scores, truth))
+
+
+def ranks_of_true_replies(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """The rank (1 = best) of each query's true reply, given scores (Q, M) and truth indices (Q,)."""
+    return (scores > scores[np.arange(len(truth)), truth][:, None]).sum(axis=1) + 1
+
+
+def retrieval_metrics(ranks: np.ndarray) -> dict[str, float]:
+    """recall@1, recall@10 and MRR from the ranks of the true replies."""
+    if not len(ranks):
+        return {"response_recall_at_1": 0.0, "response_recall_at_10": 0.0, "response_mrr": 0.0}
     return {
         "response_recall_at_1": float(np.mean(ranks <= 1)),
         "response_recall_at_10": float(np.mean(ranks <= 10)),
         "response_mrr": float(np.mean(1.0 / ranks)),
     }
+
+
+def _truncated_share(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int) -> float:
+    """The share of texts with more tokens (special tokens included) than the model reads."""
+    if not texts:
+        return 0.0
+    lengths = [len(ids) for ids in tokenizer(list(texts), add_special_tokens=True)["input_ids"]]
+    return float(np.mean([length > max_length for length in lengths]))
 
 
 def _having(rows: list[dict], column: str) -> list[int]:
@@ -178,7 +228,7 @@ def _accuracy(gold: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.mean(gold == predicted)) if len(gold) else 0.0
 
 
-def _macro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
+def macro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
     """Macro-F1 over the classes present in the gold labels."""
     if not len(gold):
         return 0.0

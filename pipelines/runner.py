@@ -132,3 +132,24 @@ def submit(host: str, arguments: dict[str, object], experiment: str = MLFLOW_EXP
     client = kfp.Client(host=host)
     run = client.create_run_from_pipeline_func(training_pipeline, arguments=arguments, experiment_name=experiment)
     return run.run_id
+
+
+def latest_local_run(settings: Settings) -> dict[str, Path]:
+    """The artifacts of the newest finished local run: "dataset", "evaluation", "teacher".
+
+    kfp's local runner writes `<pipeline root>/<run>/<task>/<artifact>`; a run counts when its
+    evaluate step wrote its evaluation.
+
+    Raises:
+        PipelineFailed: when no local run has got that far.
+    """
+    wanted = {
+        "dataset": ("ingest", "dataset"),
+        "evaluation": ("evaluate", "evaluation"),
+        "teacher": ("train-teacher", "teacher"),
+    }
+    runs = sorted(settings.pipeline_root.glob("*/evaluate/evaluation"), key=lambda p: p.stat().st_mtime, reverse=True)
+    if not runs:
+        raise PipelineFailed(f"no finished local pipeline run under {settings.pipeline_root}: run `mtassist run` first")
+    run_dir = runs[0].parent.parent
+    return {name: run_dir / task / artifact for name, (task, artifact) in wanted.items()}

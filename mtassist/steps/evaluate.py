@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 
 def evaluate(dataset_dir: Path, model_dirs: dict[str, Path]) -> dict:
-    """{"models": {name: {"metrics", "confusion"}}, "labels": ..., "test_rows": N} on the test split."""
+    """{"models": {name: {"metrics", "confusion", "per_intent"}}, "labels": ..., "test_rows": N} on the test split."""
     from mtassist.evaluation import evaluate as evaluate_heads
     from mtassist.model.storage import load_trained
 
@@ -22,14 +22,19 @@ def evaluate(dataset_dir: Path, model_dirs: dict[str, Path]) -> dict:
     for name, directory in model_dirs.items():
         model, tokenizer, run = load_trained(directory)
         evaluation = evaluate_heads(model, tokenizer, test_rows, run[CARD_MAX_LENGTH])
-        results[name] = {"metrics": evaluation.metrics, "confusion": evaluation.confusion}
+        results[name] = {
+            "metrics": evaluation.metrics,
+            "confusion": evaluation.confusion,
+            "per_intent": evaluation.per_intent,
+            "sentiment_by_source": evaluation.sentiment_by_source,
+        }
         labels = model.labels.to_dict()
         log.info("%s test score %.4f", name, evaluation.metrics["score"])
     return {"models": results, "labels": labels, "test_rows": len(test_rows)}
 
 
 def report_markdown(evaluation: dict) -> str:
-    """A Markdown table of every metric, one column per model."""
+    """Markdown: every metric, then the accuracy of every intent, one column per model."""
     names = list(evaluation["models"])
     metrics = list(next(iter(evaluation["models"].values()))["metrics"])
     lines = [
@@ -41,4 +46,13 @@ def report_markdown(evaluation: dict) -> str:
     for metric in metrics:
         values = " | ".join(f"{evaluation['models'][n]['metrics'][metric]:.4f}" for n in names)
         lines.append(f"| {metric} | {values} |")
+    intents = sorted({intent for n in names for intent in evaluation["models"][n].get("per_intent", {})})
+    if intents:
+        lines += ["", "## Accuracy per intent", "", "| intent | test rows | " + " | ".join(names) + " |"]
+        lines.append("|---" * (len(names) + 2) + "|")
+        for intent in intents:
+            cells = [evaluation["models"][n]["per_intent"].get(intent, {}) for n in names]
+            rows = next((cell["rows"] for cell in cells if cell), 0)
+            values = " | ".join(f"{cell['accuracy']:.3f}" if cell else "" for cell in cells)
+            lines.append(f"| {intent} | {rows} | {values} |")
     return "\n".join(lines) + "\n"

@@ -10,8 +10,9 @@ from dataclasses import asdict, dataclass, field
 
 from mtassist.seeding import DEFAULT_SEED
 
-DEFAULT_MAX_LENGTH = 32
-"""Tokens per utterance, special tokens included; commands and chitchat need far fewer."""
+DEFAULT_MAX_LENGTH = 48
+"""Tokens per utterance, special tokens included. Commands and chitchat need far fewer; 48 cuts
+about 3% of the rated review and news sentences, where 32 cut a quarter of them."""
 EVALUATIONS_PER_RUN = 8
 """How often a run validates when `eval_every` is 0: often enough for early stopping to stop."""
 

@@ -100,6 +100,7 @@ class Evaluated:
     student_metrics: Metrics
     teacher_metrics: Metrics
     route_confusion: ClassificationMetrics
+    intent_confusion: ClassificationMetrics
     sentiment_confusion: ClassificationMetrics
     report: Markdown
 
@@ -114,6 +115,7 @@ def evaluated(ingested, teacher, student, tmp_path_factory) -> Evaluated:
         "student_metrics": Metrics(uri=str(folder / "student_metrics")),
         "teacher_metrics": Metrics(uri=str(folder / "teacher_metrics")),
         "route_confusion": ClassificationMetrics(uri=str(folder / "route_confusion")),
+        "intent_confusion": ClassificationMetrics(uri=str(folder / "intent_confusion")),
         "sentiment_confusion": ClassificationMetrics(uri=str(folder / "sentiment_confusion")),
         "report": Markdown(uri=str(folder / "report.md")),
     }

@@ -60,3 +60,10 @@ def test_pipeline_compile_writes_kubeflow_yaml(tmp_path, capsys):
     assert str(output) in capsys.readouterr().out
     spec = next(yaml.safe_load_all(output.read_text()))
     assert spec["pipelineInfo"]["name"] == "mtassist-training"
+
+
+def test_report_quality_without_a_finished_run_says_to_run_the_pipeline(tmp_path, capsys):
+    assert main(["report", "quality", "--home", str(tmp_path), "--output", str(tmp_path / "QUALITY.md")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("mtassist report: no finished local pipeline run under") and "mtassist run" in err
+    assert not (tmp_path / "QUALITY.md").exists()

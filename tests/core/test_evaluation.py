@@ -8,8 +8,8 @@ from mtassist.evaluation import evaluate
 
 def test_macro_f1_averages_over_gold_classes():
     gold = np.array([0, 0, 1, 1])
-    assert evaluation._macro_f1(gold, gold) == 1.0
-    assert evaluation._macro_f1(gold, np.array([0, 0, 0, 0])) == pytest.approx((2 / 3 + 0) / 2)
+    assert evaluation.macro_f1(gold, gold) == 1.0
+    assert evaluation.macro_f1(gold, np.array([0, 0, 0, 0])) == pytest.approx((2 / 3 + 0) / 2)
 
 
 def test_confusion_rows_are_truth_and_columns_predictions():

@@ -1,0 +1,109 @@
+"""Classical baselines on the same test split as the model, so the model's figures mean something.
+
+- sentiment: the VADER lexicon and rules (`vaderSentiment`, the same package whose rated
+  sentences are the data), compound score >= 0.05 positive, <= -0.05 negative, else neutral;
+- replies: BM25 over the reply texts, and the pretrained encoder before any fine-tuning (mean
+  pooled, cosine), each ranking the same candidates as the model's `response_*` metrics.
+
+Each function takes dataset rows and returns metrics named as `mtassist.evaluation` names them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from mtassist.evaluation import ranks_of_true_replies, retrieval_metrics, sentiment_by_source
+
+VADER_POSITIVE = 0.05
+"""VADER's own thresholds on the compound score."""
+_TOKEN = re.compile(r"\w+")
+
+
+def vader_labels(texts: Sequence[str]) -> list[str]:
+    """negative, neutral or positive for each text, by the VADER lexicon."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    labels = []
+    for text in texts:
+        compound = analyzer.polarity_scores(text)["compound"]
+        labels.append(
+            "positive" if compound >= VADER_POSITIVE else "negative" if compound <= -VADER_POSITIVE else "neutral"
+        )
+    return labels
+
+
+def vader_sentiment(rows: Sequence[dict]) -> dict[str, float]:
+    """The VADER lexicon's sentiment macro-F1, per source and overall."""
+    rated = [row for row in rows if row["sentiment"] is not None]
+    return sentiment_by_source(rated, vader_labels([row["text"] for row in rated]))
+
+
+class BM25:
+    """Okapi BM25 over a fixed set of documents."""
+
+    def __init__(self, documents: Sequence[str], k1: float = 1.5, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.documents = [Counter(_tokens(text)) for text in documents]
+        self.lengths = np.array([sum(doc.values()) for doc in self.documents], dtype=float)
+        self.average_length = float(self.lengths.mean()) if len(self.lengths) else 0.0
+        frequency = Counter(term for doc in self.documents for term in doc)
+        n = len(self.documents)
+        self.idf = {term: math.log(1 + (n - f + 0.5) / (f + 0.5)) for term, f in frequency.items()}
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 of the query against every document, (N,)."""
+        result = np.zeros(len(self.documents))
+        norm = self.k1 * (1 - self.b + self.b * self.lengths / max(self.average_length, 1e-9))
+        for term in set(_tokens(query)):
+            if term not in self.idf:
+                continue
+            tf = np.array([doc.get(term, 0) for doc in self.documents], dtype=float)
+            result += self.idf[term] * tf * (self.k1 + 1) / (tf + norm)
+        return result
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.casefold())
+
+
+def bm25_retrieval(rows: Sequence[dict]) -> dict[str, float]:
+    """BM25 ranking the distinct replies of the rows for each query that has one."""
+    queries = [row for row in rows if row["response"] is not None]
+    replies = sorted({row["response"] for row in queries})
+    index = BM25(replies)
+    scores = np.stack([index.scores(row["text"]) for row in queries]) if queries else np.zeros((0, len(replies)))
+    truth = np.array([replies.index(row["response"]) for row in queries])
+    return retrieval_metrics(ranks_of_true_replies(scores, truth))
+
+
+def encoder_retrieval(model_dir: str, rows: Sequence[dict], max_length: int) -> dict[str, float]:
+    """The pretrained encoder, untuned: mean-pooled embeddings ranked by cosine similarity."""
+    import torch
+    from transformers import AutoModel
+
+    from mtassist.model.multitask import mean_pool
+    from mtassist.tokenization import encode, load_tokenizer
+
+    tokenizer, encoder = load_tokenizer(model_dir), AutoModel.from_pretrained(model_dir).eval()
+
+    @torch.no_grad()
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        chunks = []
+        for start in range(0, len(texts), 64):
+            batch = encode(tokenizer, texts[start : start + 64], max_length)
+            inputs = {name: torch.from_numpy(batch[name]) for name in tokenizer.model_input_names}
+            pooled = mean_pool(encoder(**inputs).last_hidden_state, inputs["attention_mask"])
+            chunks.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
+        return np.concatenate(chunks)
+
+    queries = [row for row in rows if row["response"] is not None]
+    replies = sorted({row["response"] for row in queries})
+    scores = embed([row["text"] for row in queries]) @ embed(replies).T
+    truth = np.array([replies.index(row["response"]) for row in queries])
+    return retrieval_metrics(ranks_of_true_replies(scores, truth))

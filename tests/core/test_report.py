@@ -1,0 +1,43 @@
+"""The quality report's Markdown: every head, every source and every intent, with the numbers given."""
+
+from mtassist.report import QualityFigures, quality_markdown
+
+
+def _figures() -> QualityFigures:
+    metrics = {
+        "route_accuracy": 0.98, "intent_accuracy": 0.83, "intent_macro_f1": 0.73, "slot_f1": 0.54,
+        "frame_accuracy": 0.4, "sentiment_macro_f1": 0.57, "sentiment_accuracy": 0.59,
+        "response_recall_at_1": 0.2, "response_recall_at_10": 0.49, "response_mrr": 0.29,
+    }  # fmt: skip
+    model = {
+        "metrics": metrics,
+        "per_intent": {"HassTurnOn": {"rows": 12, "accuracy": 0.75}},
+        "sentiment_by_source": {"vader-movies": 0.61, "all": 0.57},
+    }
+    return QualityFigures(
+        dataset_version="abcdef1234567890",
+        test_rows=1234,
+        models={"teacher": model, "student": {**model, "metrics": {**metrics, "route_accuracy": 0.97}}},
+        baselines={
+            "vader": {"vader-movies": 0.44, "all": 0.5},
+            "bm25": {"response_recall_at_1": 0.05, "response_recall_at_10": 0.2, "response_mrr": 0.1},
+            "untuned encoder": {"response_recall_at_1": 0.1, "response_recall_at_10": 0.3, "response_mrr": 0.18},
+        },
+    )
+
+
+def test_the_report_puts_models_and_baselines_side_by_side_per_head():
+    report = quality_markdown(_figures(), "mtassist report quality")
+    assert "Test split of dataset `abcdef123456`: 1234 rows." in report
+    assert "| head | metric | teacher | student | classical baseline | untuned encoder |" in report
+    assert "| route | route_accuracy | 0.980 | 0.970 |  |  |" in report
+    assert "| sentiment | sentiment_macro_f1 | 0.570 | 0.570 | 0.500 (VADER lexicon) |  |" in report
+    assert "| response | response_recall_at_1 | 0.200 | 0.200 | 0.050 (BM25) | 0.100 |" in report
+
+
+def test_the_report_breaks_sentiment_down_by_source_and_intent_accuracy_by_intent():
+    report = quality_markdown(_figures(), "mtassist report quality")
+    assert "| vader-movies | 0.610 | 0.610 | 0.440 |" in report
+    assert report.index("| vader-movies |") < report.index("| all | 0.570 | 0.570 | 0.500 |")
+    assert "| HassTurnOn | 12 | 0.750 | 0.750 |" in report
+    assert "## Not measured yet" in report
