@@ -20,9 +20,10 @@ from mtassist.model.source import resolve_model_source
 from mtassist.model.storage import load_trained, save_trained
 from mtassist.seeding import seed_everything
 from mtassist.tokenization import load_tokenizer
+from mtassist.training.anchor import EmbeddingAnchor, frozen_copy
 from mtassist.training.config import DistillationConfig, TrainingConfig
 from mtassist.training.hardware import prepare_hardware
-from mtassist.training.loop import LossFn, train
+from mtassist.training.loop import LossFn, hard_label_loss, train
 
 STEP_TAG = "mtassist.step"
 """The MLflow run tag that names the pipeline step a run belongs to."""
@@ -37,11 +38,13 @@ def train_teacher(
     seed_everything(config.seed)  # the heads' initial weights are the first random numbers drawn
     model = build_model(source, LabelSpace.from_dict(load_labels(dataset_dir)))
     version = load_manifest(dataset_dir)["version"]
+    anchor = EmbeddingAnchor(frozen_copy(model), config.embedding_anchor) if config.embedding_anchor else None
     return _train_and_save(
         "train_teacher", model, load_tokenizer(source), dataset_dir, output_dir, config,
         tags={CARD_DATASET_VERSION: version},
         params={"model_source": model_source, "layers": model.num_layers},
         record={CARD_DATASET_VERSION: version, CARD_MODEL_SOURCE: model_source},
+        loss_fn=hard_label_loss(config.response_scale, anchor),
     )  # fmt: skip
 
 

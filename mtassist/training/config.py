@@ -31,6 +31,8 @@ class TrainingConfig:
     sampling_temperature: float = 2.0
     task_weights: dict[str, float] = field(default_factory=dict)
     response_scale: float = 20.0
+    embedding_anchor: float = 30.0
+    """Weight of the pull towards the pretrained reply embedding (`training.anchor`); 0 turns it off."""
     max_length: int = DEFAULT_MAX_LENGTH
     eval_every: int = 0
     """Validation every this many steps; 0 means EVALUATIONS_PER_RUN times per run."""

@@ -24,6 +24,7 @@ from mtassist.evaluation import evaluate_model
 from mtassist.model.multitask import MultiTaskModel, MultiTaskOutput
 from mtassist.seeding import restore_rng_state, rng_state, seed_everything
 from mtassist.slots import IGNORE_INDEX
+from mtassist.training.anchor import EmbeddingAnchor
 from mtassist.training.batches import Batch, Collator, TaskSampler, task_pools
 from mtassist.training.config import EVALUATIONS_PER_RUN, TrainingConfig
 from mtassist.training.hardware import prepare_hardware
@@ -59,9 +60,15 @@ def multitask_loss(
     return losses
 
 
-def hard_label_loss(response_scale: float) -> LossFn:
+def hard_label_loss(response_scale: float, anchor: EmbeddingAnchor | None = None) -> LossFn:
+    """The multi-task loss; with `anchor`, also "embedding_anchor" on batches drawn for replies."""
+
     def loss(model: MultiTaskModel, batch: Batch) -> dict[str, torch.Tensor]:
-        return multitask_loss(model(**batch.inputs), batch, model, response_scale)
+        output = model(**batch.inputs)
+        losses = multitask_loss(output, batch, model, response_scale)
+        if anchor is not None and batch.response_inputs is not None:
+            losses["embedding_anchor"] = anchor(output.sentence_embedding, batch)
+        return losses
 
     return loss
 
