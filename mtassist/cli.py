@@ -116,10 +116,16 @@ def cmd_report_quality(args: argparse.Namespace) -> int:
     run = latest_local_run(settings)
     max_length = json.loads((run["teacher"] / MODEL_RUN_FILE).read_text())[CARD_MAX_LENGTH]
     print(f"quality report on the pipeline run in {run['evaluation'].parent.parent}", flush=True)
-    figures = quality_figures(
-        run["dataset"], run["evaluation"], resolve_model_source(settings.model_source, settings.cache_dir), max_length
-    )
-    markdown = quality_markdown(figures, "mtassist report quality")
+    single_task = None
+    if args.single_task:
+        from mtassist.training.config import TrainingConfig
+
+        single_task = TrainingConfig(
+            epochs=DEFAULTS.teacher_epochs, batch_size=DEFAULTS.batch_size, seed=DEFAULTS.seed, max_length=max_length
+        )
+    encoder_dir = resolve_model_source(settings.model_source, settings.cache_dir)
+    figures = quality_figures(run["dataset"], run["evaluation"], encoder_dir, max_length, single_task)
+    markdown = quality_markdown(figures, "mtassist report quality" + (" --single-task" if args.single_task else ""))
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(markdown)
@@ -184,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_location_options(quality)
     quality.add_argument(
         "--output", default="docs/QUALITY.md", help="where the Markdown goes (default docs/QUALITY.md)"
+    )
+    quality.add_argument(
+        "--single-task", action="store_true", help="also fine-tune each head alone (five trainings: minutes on a CPU)"
     )
     quality.set_defaults(handler=cmd_report_quality)
 

@@ -4,6 +4,7 @@
 - `tiny_model`: a fresh 2-layer BERT (hidden 32) with every head, on that tokenizer;
 - `toy_rows`: a small, learnable data set with every head's labels;
 - `small_dataset`: the real `small` dataset (a few hundred rows from the packaged sources);
+- `tiny_encoder_dir`: a tiny BERT saved as a local model directory, for the real loading code;
 - `tiny_bundle`: a model bundle with a hand-set encoder whose answers are predictable;
 - `tracking`: a fresh MLflow store (sqlite) in the test's temporary folder.
 """
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -110,6 +112,24 @@ def small_dataset(tmp_path_factory: pytest.TempPathFactory, source_cache: Path) 
 
     out = tmp_path_factory.mktemp("small-dataset")
     build_dataset(out, DatasetConfig.small(), source_cache)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory, minilm_dir: str, tokenizer) -> Path:
+    """A local model directory: a randomly initialised tiny BERT with MiniLM's tokenizer files."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    out = tmp_path_factory.mktemp("tiny-encoder")
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+        intermediate_size=64, max_position_embeddings=128,
+    )  # fmt: skip
+    BertModel(config, add_pooling_layer=False).save_pretrained(out)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(Path(minilm_dir) / name, out / name)
     return out
 
 

@@ -13,6 +13,9 @@ from mtassist.seeding import DEFAULT_SEED
 DEFAULT_MAX_LENGTH = 48
 """Tokens per utterance, special tokens included. Commands and chitchat need far fewer; 48 cuts
 about 3% of the rated review and news sentences, where 32 cut a quarter of them."""
+DEFAULT_TASK_WEIGHTS: dict[str, float] = {"slots": 3.0}
+"""With every term at 1 the slot head lost 14 points of F1 to the same encoder trained for slots alone
+(docs/QUALITY.md, single-task column); three times the slot loss closes that gap."""
 EVALUATIONS_PER_RUN = 8
 """How often a run validates when `eval_every` is 0: often enough for early stopping to stop."""
 
@@ -29,7 +32,12 @@ class TrainingConfig:
     weight_decay: float = 0.01
     warmup_ratio: float = 0.06
     sampling_temperature: float = 2.0
-    task_weights: dict[str, float] = field(default_factory=dict)
+    task_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
+    """Static weight per loss term (1 when absent)."""
+    loss_weighting: str = "static"
+    """"static" (task_weights) or "uncertainty" (one learned scale per head): `training.weighting`."""
+    loss_weighting_learning_rate: float = 0.02
+    """Learning rate of the learned scales: a few hundred steps must be enough for them to move."""
     response_scale: float = 20.0
     embedding_anchor: float = 30.0
     """Weight of the pull towards the pretrained reply embedding (`training.anchor`); 0 turns it off."""

@@ -29,6 +29,7 @@ from mtassist.training.batches import Batch, Collator, TaskSampler, task_pools
 from mtassist.training.config import EVALUATIONS_PER_RUN, TrainingConfig
 from mtassist.training.hardware import prepare_hardware
 from mtassist.training.validation import validation_sample
+from mtassist.training.weighting import LossWeighting
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,10 @@ def train(
     checkpoint_dir: Path | None = None,
     description: str = "train",
     on_eval: Callable[[int, dict[str, float]], None] | None = None,
+    selection_metric: str = "score",
 ) -> TrainingResult:
-    """Train in place and leave the model, on the CPU, at its best validation score.
+    """Train in place and leave the model, on the CPU, at its best validation `selection_metric`
+    (the mean `score` of every head by default).
 
     With `checkpoint_dir`, the state (weights, optimizer, schedule, random generators) is saved
     after every validation, and a run that finds a checkpoint there resumes from it and ends as
@@ -108,7 +111,8 @@ def train(
     eval_every = config.eval_every or max(1, steps // EVALUATIONS_PER_RUN)
     collate = Collator(tokenizer, model.labels, config.max_length)
     sampler = iter(TaskSampler(train_rows, config.batch_size, config.sampling_temperature, config.seed))
-    optimizer = _optimizer(model, config)
+    weighting = LossWeighting(config.loss_weighting, config.task_weights).to(hardware.device)
+    optimizer = _optimizer(model, config, weighting)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * steps), steps)
     scaler = torch.amp.GradScaler(hardware.device.type, enabled=hardware.needs_loss_scaling)
     eval_rows = validation_sample(validation_rows, config.eval_max_rows, config.seed)
@@ -119,6 +123,7 @@ def train(
     if checkpoint and checkpoint.is_file():
         saved = torch.load(checkpoint, weights_only=False, map_location=hardware.device)
         model.load_state_dict(saved["model"])
+        weighting.load_state_dict(saved["weighting"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
         scaler.load_state_dict(saved["scaler"])
@@ -140,7 +145,9 @@ def train(
         task, rows = next(sampler)
         with hardware.autocast():
             losses = loss_fn(model, collate(rows, task).to(hardware.device))
-            total = sum(config.task_weights.get(name, 1.0) * value for name, value in losses.items())
+            if not losses:
+                raise ValueError(f"the loss function gave no term for a batch drawn for {task!r}")
+            total = weighting(losses)
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(total).backward()
         scaler.unscale_(optimizer)
@@ -155,18 +162,22 @@ def train(
             metrics = evaluate_model(model, tokenizer, eval_rows, config.max_length)
             model.train()
             metrics["step"] = state["step"]
+            metrics.update({f"loss_weight_{task}": weight for task, weight in weighting.learned_weights().items()})
             state["history"].append(metrics)
-            if metrics["score"] > state["best_score"]:
-                state.update(best_score=metrics["score"], best_step=state["step"], bad_evals=0)
+            if metrics[selection_metric] > state["best_score"]:
+                state.update(best_score=metrics[selection_metric], best_step=state["step"], bad_evals=0)
                 best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
             else:
                 state["bad_evals"] += 1
-            progress.write(f"{description} step {state['step']}: validation score {metrics['score']:.4f}")
+            progress.write(
+                f"{description} step {state['step']}: validation {selection_metric} {metrics[selection_metric]:.4f}"
+            )
             if checkpoint:
                 checkpoint.parent.mkdir(parents=True, exist_ok=True)
                 torch.save(
                     {
                         "model": model.state_dict(),
+                        "weighting": weighting.state_dict(),
                         "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(),
                         "scaler": scaler.state_dict(),
@@ -205,9 +216,12 @@ class RunningLosses:
         return {name: f"{value:.3f}" for name, value in sorted(self.values.items())}
 
 
-def _optimizer(model: MultiTaskModel, config: TrainingConfig) -> torch.optim.Optimizer:
+def _optimizer(model: MultiTaskModel, config: TrainingConfig, weighting: LossWeighting) -> torch.optim.Optimizer:
+    """AdamW: the encoder at `learning_rate`, heads at `head_learning_rate`, loss scales at theirs."""
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     groups: dict[tuple[float, float], list[torch.nn.Parameter]] = {}
+    if weighting.log_variances:
+        groups[(config.loss_weighting_learning_rate, 0.0)] = list(weighting.parameters())
     for name, parameter in model.named_parameters():
         if not parameter.requires_grad:
             continue

@@ -9,7 +9,6 @@ model repository. Nothing here starts a server.
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,24 +39,6 @@ def store(tmp_path_factory: pytest.TempPathFactory):
         os.environ.pop("MTASSIST_ARTIFACT_ROOT", None)
     else:
         os.environ["MTASSIST_ARTIFACT_ROOT"] = saved
-
-
-@pytest.fixture(scope="session")
-def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory, minilm_dir: str, tokenizer) -> Path:
-    """A local model directory: a randomly initialised tiny BERT with MiniLM's tokenizer files."""
-    import torch
-    from transformers import BertConfig, BertModel
-
-    out = tmp_path_factory.mktemp("tiny-encoder")
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-        intermediate_size=64, max_position_embeddings=128,
-    )  # fmt: skip
-    BertModel(config, add_pooling_layer=False).save_pretrained(out)
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
-        shutil.copy(Path(minilm_dir) / name, out / name)
-    return out
 
 
 @pytest.fixture(scope="session")

@@ -67,3 +67,10 @@ def test_report_quality_without_a_finished_run_says_to_run_the_pipeline(tmp_path
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith("mtassist report: no finished local pipeline run under") and "mtassist run" in err
     assert not (tmp_path / "QUALITY.md").exists()
+
+
+def test_report_quality_takes_the_single_task_flag():
+    from mtassist.cli import build_parser
+
+    assert build_parser().parse_args(["report", "quality", "--single-task"]).single_task is True
+    assert build_parser().parse_args(["report", "quality"]).single_task is False

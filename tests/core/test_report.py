@@ -29,10 +29,20 @@ def _figures() -> QualityFigures:
 def test_the_report_puts_models_and_baselines_side_by_side_per_head():
     report = quality_markdown(_figures(), "mtassist report quality")
     assert "Test split of dataset `abcdef123456`: 1234 rows." in report
-    assert "| head | metric | teacher | student | classical baseline | untuned encoder |" in report
-    assert "| route | route_accuracy | 0.980 | 0.970 |  |  |" in report
-    assert "| sentiment | sentiment_macro_f1 | 0.570 | 0.570 | 0.500 (VADER lexicon) |  |" in report
-    assert "| response | response_recall_at_1 | 0.200 | 0.200 | 0.050 (BM25) | 0.100 |" in report
+    assert "| head | metric | teacher | student | single-task | classical baseline | untuned encoder |" in report
+    assert "| route | route_accuracy | 0.980 | 0.970 |  |  |  |" in report
+    assert "| sentiment | sentiment_macro_f1 | 0.570 | 0.570 |  | 0.500 (VADER lexicon) |  |" in report
+    assert "| response | response_recall_at_1 | 0.200 | 0.200 |  | 0.050 (BM25) | 0.100 |" in report
+    assert "(not run: `mtassist report quality --single-task`)" in report
+
+
+def test_single_task_figures_fill_their_column():
+    figures = _figures()
+    figures.single_task = {"route_accuracy": 0.99, "sentiment_macro_f1": 0.61}
+    report = quality_markdown(figures, "mtassist report quality --single-task")
+    assert "| route | route_accuracy | 0.980 | 0.970 | 0.990 |  |  |" in report
+    assert "| sentiment | sentiment_macro_f1 | 0.570 | 0.570 | 0.610 | 0.500 (VADER lexicon) |  |" in report
+    assert "not run" not in report
 
 
 def test_the_report_breaks_sentiment_down_by_source_and_intent_accuracy_by_intent():

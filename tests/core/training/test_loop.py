@@ -88,3 +88,10 @@ def test_a_resumed_run_ends_as_the_uninterrupted_run(label_space, tokenizer, toy
     assert [h["step"] for h in result.history] == [2, 4, 6, 8]
     assert result.history == expected.history
     assert all(torch.equal(weights[8][name], resumed_weights[8][name]) for name in weights[8])
+
+
+def test_the_best_step_can_be_chosen_by_one_heads_metric(tiny_model, tokenizer, toy_rows):
+    config = TrainingConfig(max_steps=12, batch_size=4, eval_every=3, patience=10)
+    result = train(tiny_model, tokenizer, toy_rows, toy_rows, config, selection_metric="sentiment_macro_f1")
+    best = max(result.history, key=lambda h: h["sentiment_macro_f1"])
+    assert result.best_score == best["sentiment_macro_f1"] and result.best_step == best["step"]
