@@ -5,10 +5,13 @@ Plain numpy, so that it is unit-tested without Triton; the Triton `assistant` (B
 `AnswerDecoder`. An answer is
 
     {"route": {"label", "score"}, "intent": {"label", "score"},
-     "slots": [{"name", "value", "start", "end"}], "sentiment": {"label", "score"},
+     "slots": [{"name", "value", "text", "start", "end"}, {"name", "value"}, ...],
+     "sentiment": {"label", "score"},
      "replies": [{"text", "score"}], "model_version": "..."}
 
-with the heads not asked for, or not relevant to the route, left out.
+with the heads not asked for, or not relevant to the route, left out. Slots are the complete frame
+(`slots.decode_frame`): spoken slots with a normalised value and their span, then the slots the
+predicted intent implies.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from mtassist.contracts import (
     TRITON_INPUT_TASKS,
 )
 from mtassist.labels import LabelSpace
-from mtassist.slots import tag_ids_to_spans
+from mtassist.slots import decode_frame
 
 ROUTE_LOGITS, INTENT_LOGITS, SLOT_LOGITS, SENTIMENT_LOGITS, SENTENCE_EMBEDDING = ONNX_OUTPUTS
 
@@ -44,11 +47,11 @@ ALL_HEADS: frozenset[str] = frozenset(ANSWER_HEADS)
 HEAD_OUTPUTS: dict[str, tuple[str, ...]] = {
     "route": (ROUTE_LOGITS,),
     "intent": (INTENT_LOGITS,),
-    "slots": (SLOT_LOGITS,),
+    "slots": (SLOT_LOGITS, INTENT_LOGITS),
     "sentiment": (SENTIMENT_LOGITS,),
     "replies": (SENTENCE_EMBEDDING,),
 }
-"""The encoder outputs each answer head is decoded from."""
+"""The encoder outputs each answer head is decoded from (slots are decoded for the predicted intent)."""
 
 _SCORE_DIGITS = 6
 UNREGISTERED = "unregistered"
@@ -209,20 +212,20 @@ class AnswerDecoder:
         needed = set().union(*heads) if heads else set()
 
         decoded: dict[str, list] = {"route": routes}
-        if "intent" in needed:
+        if "intent" in needed or "slots" in needed:
             decoded["intent"] = _labelled(softmax(outputs[INTENT_LOGITS]), self.labels.intent)
         if "sentiment" in needed:
             decoded["sentiment"] = _labelled(softmax(outputs[SENTIMENT_LOGITS]), self.labels.sentiment)
         if "replies" in needed:
             decoded["replies"] = self.bank.top_k(outputs[SENTENCE_EMBEDDING], self.top_k)
         if "slots" in needed:
-            tag_ids = outputs[SLOT_LOGITS].argmax(axis=-1)  # (B, T)
             decoded["slots"] = [
-                tag_ids_to_spans(text, offsets[row], tag_ids[row], self.labels.slot_tags)
+                decode_frame(text, offsets[row], outputs[SLOT_LOGITS][row], self.labels.slot_tags,
+                             decoded["intent"][row]["label"], self.labels.frames)
                 if "slots" in heads[row]
                 else None
                 for row, text in enumerate(texts)
-            ]
+            ]  # fmt: skip
         return [
             {**{head: decoded[head][row] for head in row_heads}, "model_version": self.model_version}
             for row, row_heads in enumerate(heads)

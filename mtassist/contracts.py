@@ -36,6 +36,12 @@ SCORE_METRICS: tuple[str, ...] = ("route_accuracy", "intent_macro_f1", "slot_f1"
 # --- the dataset artifact ----------------------------------------------------------------------
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
+"""The template splits: no template's (or conversation's) rows land in two of them."""
+SPLIT_UNSEEN_VALUES = "test_values"
+"""Commands from training templates filled with held-out areas, floors, names and wildcard values."""
+ALL_SPLITS: tuple[str, ...] = (*SPLITS, SPLIT_UNSEEN_VALUES)
+EVALUATION_SPLITS: tuple[str, ...] = ("test", SPLIT_UNSEEN_VALUES)
+"""The splits evaluate reports: unseen templates, unseen values."""
 DATASET_EXAMPLES = "examples.jsonl"
 """One JSON object per utterance with the columns in `EXAMPLE_COLUMNS`."""
 DATASET_LABELS = "labels.json"
@@ -47,11 +53,13 @@ EXAMPLE_COLUMNS: tuple[str, ...] = (
     "id",  # str, unique
     "source",  # str: "intents", "chitchat", "chatterbot", "vader-<corpus>"
     "group",  # str: template or conversation id; a group never spans two splits
-    "split",  # one of SPLITS
+    "split",  # one of ALL_SPLITS
     "text",  # str, the utterance
     "route",  # one of ROUTE_LABELS, or null where the source says nothing about routing
     "intent",  # an intent name or INTENT_NONE, or null
-    "slots",  # list of {"name", "value", "start", "end"} char spans into text, or null
+    "slots",  # the command's frame, or null: spoken slots {"name", "value", "text", "start", "end"} with
+    # text[start:end] == slot["text"] and `value` normalised (50, "blind", "light"), then slots the
+    # template implies without speaking them, {"name", "value"}
     "sentiment",  # one of SENTIMENT_LABELS, or null
     "response",  # str, the reply to text, or null
 )

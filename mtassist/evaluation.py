@@ -4,12 +4,20 @@
 |-----------|-----------------------------------------------------------------|
 | route     | route_accuracy                                                   |
 | intent    | intent_accuracy, intent_macro_f1 (command rows)                  |
-| slots     | slot_f1 (entity level, seqeval), frame_accuracy (intent + slots) |
+| slots     | slot_f1 (decoded spans), frame_accuracy (intent + every slot's value) |
 | sentiment | sentiment_accuracy, sentiment_macro_f1, sentiment_truncated_share |
 | response  | response_recall_at_1, response_recall_at_10, response_mrr        |
 
 `score` is the mean of route_accuracy, intent_macro_f1, slot_f1, sentiment_macro_f1 and
 response_mrr: every head counts once.
+
+Slots are scored as users get them: decoded at word level for the predicted intent
+(`slots.decode_frame`). slot_f1 is the micro F1 of spoken spans (name, start, end);
+frame_accuracy counts a command right when its intent and its complete frame (every slot's name
+and normalised value, implied slots included) are.
+
+`evaluate_splits` adds the command metrics on the unseen-values split (`unseen_values_*`) and on
+the test split with training noise applied (`noisy_*`).
 """
 
 from __future__ import annotations
@@ -19,15 +27,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from seqeval.metrics import f1_score as entity_f1
 from transformers import PreTrainedTokenizerBase
 
-from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND, SCORE_METRICS, SENTIMENT_LABELS
+from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND, SCORE_METRICS, SENTIMENT_LABELS, SPLIT_UNSEEN_VALUES
+from mtassist.data.noise import noisy_rows
+from mtassist.frames import frame_key
 from mtassist.model.multitask import MultiTaskModel
-from mtassist.slots import IGNORE_INDEX, spans_to_tag_ids
+from mtassist.seeding import DEFAULT_SEED
+from mtassist.slots import decode_frame
 from mtassist.tokenization import encode
 
 EVAL_BATCH_SIZE = 64
+COMMAND_METRICS: tuple[str, ...] = ("route_accuracy", "intent_accuracy", "slot_f1", "frame_accuracy")
+"""What the unseen-values and noisy evaluations report."""
+NOISE_SEED = DEFAULT_SEED
+"""Every model is evaluated on the same noisy copy of the test split."""
 
 
 @dataclass
@@ -35,8 +49,7 @@ class Predictions:
     route: np.ndarray  # (N,)
     intent: np.ndarray  # (N,)
     sentiment: np.ndarray  # (N,)
-    slot_tags: list[list[str]]  # predicted tags of each row's labelled tokens
-    gold_slot_tags: list[list[str]]
+    frames: list[list[dict] | None]  # each command row's decoded frame (None for other rows)
     embeddings: np.ndarray  # (N, H)
     reply_embeddings: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -57,8 +70,8 @@ def predict(
     model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, rows: Sequence[dict], max_length: int
 ) -> Predictions:
     model.eval()
-    tag_index = {name: i for i, name in enumerate(model.labels.slot_tags)}
-    route, intent, sentiment, embeddings, slot_tags, gold_tags = [], [], [], [], [], []
+    labels = model.labels
+    route, intent, sentiment, embeddings, frames = [], [], [], [], []
     for start in range(0, len(rows), EVAL_BATCH_SIZE):
         chunk = rows[start : start + EVAL_BATCH_SIZE]
         encoded = encode(tokenizer, [row["text"] for row in chunk], max_length)
@@ -67,20 +80,22 @@ def predict(
         intent.append(output.intent_logits.argmax(-1).cpu().numpy())
         sentiment.append(output.sentiment_logits.argmax(-1).cpu().numpy())
         embeddings.append(output.sentence_embedding.float().cpu().numpy())
-        predicted = output.slot_logits.argmax(-1).cpu().numpy()
+        slot_logits = output.slot_logits.float().cpu().numpy()
+        intents = intent[-1]
         for i, row in enumerate(chunk):
-            gold = spans_to_tag_ids(encoded["offsets"][i], row["slots"] or [], tag_index)
-            keep = gold != IGNORE_INDEX
-            slot_tags.append([model.labels.slot_tags[t] for t in predicted[i][keep]])
-            gold_tags.append([model.labels.slot_tags[t] for t in gold[keep]])
+            frames.append(
+                decode_frame(row["text"], encoded["offsets"][i], slot_logits[i], labels.slot_tags,
+                             labels.intent[intents[i]], labels.frames)
+                if row["slots"] is not None and row["route"] == ROUTE_COMMAND
+                else None
+            )  # fmt: skip
     replies = sorted({row["response"] for row in rows if row["response"] is not None})
     reply_embeddings = _embed(model, tokenizer, replies, max_length)
     return Predictions(
         np.concatenate(route),
         np.concatenate(intent),
         np.concatenate(sentiment),
-        slot_tags,
-        gold_tags,
+        frames,
         np.concatenate(embeddings),
         dict(zip(replies, reply_embeddings)),
     )
@@ -134,18 +149,12 @@ def evaluate(
         for label in np.unique(gold_intent)
     }
 
-    slot_rows = [i for i in _having(rows, "slots") if rows[i]["route"] == ROUTE_COMMAND] or _having(rows, "slots")
-    metrics["slot_f1"] = (
-        float(
-            entity_f1([predictions.gold_slot_tags[i] for i in slot_rows], [predictions.slot_tags[i] for i in slot_rows])
-        )
-        if slot_rows
-        else 0.0
-    )
+    framed = [i for i in command_rows if predictions.frames[i] is not None]
+    metrics["slot_f1"] = span_f1([rows[i]["slots"] for i in framed], [predictions.frames[i] for i in framed])
     frames = [
-        predictions.slot_tags[i] == predictions.gold_slot_tags[i]
-        and labels.intent[predictions.intent[i]] == rows[i]["intent"]
-        for i in command_rows
+        labels.intent[predictions.intent[i]] == rows[i]["intent"]
+        and frame_key(predictions.frames[i]) == frame_key(rows[i]["slots"])
+        for i in framed
     ]
     metrics["frame_accuracy"] = float(np.mean(frames)) if frames else 0.0
 
@@ -163,6 +172,38 @@ def evaluate(
     metrics["score"] = float(np.mean([metrics[name] for name in SCORE_METRICS]))
     predicted_sentiment = [labels.sentiment[label] for label in predictions.sentiment]
     return Evaluation(metrics, confusion, per_intent, sentiment_by_source(rows, predicted_sentiment))
+
+
+def span_f1(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]]) -> float:
+    """Micro F1 of spoken slot spans (name, start, end) over rows; implied slots have no span."""
+
+    def spans(slots: Sequence[dict]) -> set[tuple]:
+        return {(s["name"], s["start"], s["end"]) for s in slots if "start" in s}
+
+    true = found = hits = 0
+    for gold_slots, predicted_slots in zip(gold, predicted):
+        wanted, got = spans(gold_slots), spans(predicted_slots)
+        true, found, hits = true + len(wanted), found + len(got), hits + len(wanted & got)
+    if not hits:
+        return 0.0
+    precision, recall = hits / found, hits / true
+    return 2 * precision * recall / (precision + recall)
+
+
+def evaluate_splits(
+    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, splits: dict[str, list[dict]], max_length: int
+) -> Evaluation:
+    """`evaluate` on the test split, with COMMAND_METRICS on unseen values and on the noisy test split."""
+    evaluation = evaluate(model, tokenizer, splits["test"], max_length)
+    extra = {
+        "unseen_values": splits.get(SPLIT_UNSEEN_VALUES, []),
+        "noisy": noisy_rows([row for row in splits["test"] if row["route"] is not None], NOISE_SEED),
+    }
+    for prefix, rows in extra.items():
+        if rows:
+            metrics = evaluate(model, tokenizer, rows, max_length).metrics
+            evaluation.metrics.update({f"{prefix}_{name}": metrics[name] for name in COMMAND_METRICS})
+    return evaluation
 
 
 def sentiment_by_source(rows: Sequence[dict], predicted: Sequence[str]) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""The label space: the label names of every classification head; travels with every model.
+"""The label space: the label names of every classification head and the frame rules; travels with every model.
 
 Torch-free, so the Triton python-backend models read it without importing torch.
 """
@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mtassist.contracts import ROUTE_LABELS, SENTIMENT_LABELS
+from mtassist.frames import FrameRules
 
 HEAD_LABELS = ("route", "intent", "slot_tags", "sentiment")
 
@@ -21,13 +22,17 @@ class LabelSpace:
     intent: tuple[str, ...]
     slot_tags: tuple[str, ...]
     sentiment: tuple[str, ...]
+    frames: FrameRules = field(default_factory=FrameRules)
+    """How slot spans become complete frames (`labels.json` key `frames`)."""
 
     @classmethod
     def from_dict(cls, labels: Mapping[str, Sequence[str]]) -> LabelSpace:
         missing = [key for key in HEAD_LABELS if not labels.get(key)]
         if missing:
             raise ValueError(f"the label space lacks {', '.join(missing)}: re-run ingest or re-export the model bundle")
-        space = cls(**{name: tuple(labels[name]) for name in HEAD_LABELS})
+        space = cls(
+            **{name: tuple(labels[name]) for name in HEAD_LABELS}, frames=FrameRules.from_dict(labels.get("frames"))
+        )
         if space.route != ROUTE_LABELS or space.sentiment != SENTIMENT_LABELS:
             raise ValueError(
                 f"label space does not match the contract: route {space.route}, sentiment {space.sentiment}"
@@ -38,8 +43,8 @@ class LabelSpace:
     def load(cls, path: Path) -> LabelSpace:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
-    def to_dict(self) -> dict[str, list[str]]:
-        return {name: list(values) for name, values in asdict(self).items()}
+    def to_dict(self) -> dict:
+        return {**{name: list(getattr(self, name)) for name in HEAD_LABELS}, "frames": self.frames.to_dict()}
 
     def save(self, path: Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=1))

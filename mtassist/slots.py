@@ -1,16 +1,24 @@
-"""Slot spans <-> BIO tags over tokens.
+"""Slot spans <-> BIO tags over tokens, and the decoding of the slot head into a complete frame.
 
-Spans are `{"name", "value", "start", "end"}` with character offsets into the text; tokens carry
-character offsets from the tokenizer, (0, 0) for special tokens and padding.
+Spoken slots are `{"name", "text", "start", "end", ...}` with character offsets into the text;
+slots a template implies carry no offsets and no tag. Tokens carry character offsets from the
+tokenizer, (0, 0) for special tokens and padding.
+
+Decoding works on words (a word is a run of sub-word tokens; each punctuation mark is its own
+word): each word takes the tag scores of its first token, and a Viterbi pass picks the best tag
+sequence with valid BIO transitions (`I-x` only after `B-x` or `I-x`) among the slot names the
+predicted intent can fill. A span therefore never ends inside a word.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import Any
 
 import numpy as np
 
 from mtassist.contracts import SLOT_OUTSIDE
+from mtassist.frames import FrameRules
 
 IGNORE_INDEX = -100
 """Label of special and padding tokens: no loss, no metric."""
@@ -32,6 +40,8 @@ def spans_to_tag_ids(offsets: np.ndarray, spans: Sequence[dict], tag_index: dict
     tags = np.full(len(offsets), tag_index[SLOT_OUTSIDE], dtype=np.int64)
     special = (offsets[:, 0] == 0) & (offsets[:, 1] == 0)
     for span in spans:
+        if "start" not in span:
+            continue
         inside = (offsets[:, 0] >= span["start"]) & (offsets[:, 1] <= span["end"]) & ~special
         positions = np.flatnonzero(inside)
         if positions.size == 0:
@@ -42,22 +52,72 @@ def spans_to_tag_ids(offsets: np.ndarray, spans: Sequence[dict], tag_index: dict
     return tags
 
 
-def tag_ids_to_spans(text: str, offsets: np.ndarray, tag_ids: Sequence[int], tags: Sequence[str]) -> list[dict]:
-    """Slot spans from predicted BIO tag ids; an `I-x` without a `B-x` before it starts a span."""
-    spans: list[dict] = []
-    current: dict | None = None
-    for (start, end), tag_id in zip(offsets.tolist(), tag_ids):
+def words(text: str, offsets: np.ndarray) -> list[list[int]]:
+    """Token positions grouped into words; special and padding tokens belong to none."""
+    grouped: list[list[int]] = []
+    previous_end, previous_word_char = -1, False
+    for position, (start, end) in enumerate(offsets.tolist()):
         if start == end == 0:
             continue
-        tag = tags[int(tag_id)]
-        prefix, _, name = tag.partition("-")
-        if tag == SLOT_OUTSIDE:
-            current = None
-        elif prefix == "I" and current is not None and current["name"] == name:
-            current["end"] = end
+        word_char = any(c.isalnum() for c in text[start:end])
+        if grouped and start == previous_end and word_char and previous_word_char:
+            grouped[-1].append(position)
         else:
-            current = {"name": name, "start": start, "end": end}
-            spans.append(current)
-    return [
-        {"name": s["name"], "value": text[s["start"] : s["end"]], "start": s["start"], "end": s["end"]} for s in spans
-    ]
+            grouped.append([position])
+        previous_end, previous_word_char = end, word_char
+    return grouped
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _viterbi(scores: np.ndarray, tags: Sequence[str], allowed: Collection[str] | None) -> list[int]:
+    """The best tag id per word under BIO constraints; (W, K) log-probabilities in."""
+    names = [tag.partition("-")[2] for tag in tags]
+    blocked = np.array([tag != SLOT_OUTSIDE and allowed is not None and name not in allowed
+                        for tag, name in zip(tags, names)])  # fmt: skip
+    inside = np.array([tag.startswith("I-") for tag in tags])
+    # transition[i, j]: may tag j follow tag i? I-x only after B-x or I-x.
+    transition = np.ones((len(tags), len(tags)), dtype=bool)
+    for j in np.flatnonzero(inside):
+        transition[:, j] = [tags[i] in (f"B-{names[j]}", f"I-{names[j]}") for i in range(len(tags))]
+    penalty = np.where(transition, 0.0, -np.inf)
+    scores = np.where(blocked, -np.inf, scores)
+    best = np.where(inside, -np.inf, scores[0])
+    back = []
+    for word in range(1, len(scores)):
+        candidates = best[:, None] + penalty  # (from, to)
+        back.append(candidates.argmax(axis=0))
+        best = candidates.max(axis=0) + scores[word]
+    path = [int(best.argmax())]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    return path[::-1]
+
+
+def decode_spans(
+    text: str, offsets: np.ndarray, slot_logits: np.ndarray, tags: Sequence[str], allowed: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """Spoken slots `{"name", "text", "start", "end"}` from one row's (T, K) slot logits."""
+    grouped = words(text, offsets)
+    if not grouped:
+        return []
+    scores = _log_softmax(slot_logits[[word[0] for word in grouped]].astype(np.float64))
+    spans: list[dict[str, Any]] = []
+    for word, tag_id in zip(grouped, _viterbi(scores, tags, allowed)):
+        prefix, _, name = tags[tag_id].partition("-")
+        start, end = int(offsets[word[0]][0]), int(offsets[word[-1]][1])
+        if prefix == "I" and spans:
+            spans[-1]["end"] = end
+        elif prefix == "B":
+            spans.append({"name": name, "start": start, "end": end})
+    return [{**span, "text": text[span["start"] : span["end"]]} for span in spans]
+
+
+def decode_frame(
+    text: str, offsets: np.ndarray, slot_logits: np.ndarray, tags: Sequence[str], intent: str, rules: FrameRules
+) -> list[dict[str, Any]]:
+    """The complete frame of one command: decoded spans with their values, then implied slots."""
+    return rules.complete(intent, decode_spans(text, offsets, slot_logits, tags, rules.allowed_slots(intent)))

@@ -81,7 +81,7 @@ def test_importing_every_module_changes_no_environment_and_writes_nothing(tmp_pa
     script = """
 import importlib, json, os, pkgutil, sys
 # Third-party libraries set variables of their own on import (torch, mlflow); load them first.
-import great_expectations, kfp, mlflow, mlflow.pyfunc, onnxruntime, seqeval.metrics, torch, tritonclient.grpc
+import great_expectations, kfp, mlflow, mlflow.pyfunc, onnxruntime, torch, tritonclient.grpc
 from transformers import AutoModel, PreTrainedModel, PreTrainedTokenizerFast
 before = dict(os.environ)
 import mtassist, mtassist.components, mtassist.pipelines, mtassist.serving

@@ -18,6 +18,9 @@ class DatasetConfig:
     seed: int = DEFAULT_SEED
     intent_cap: int = 220
     draws_per_template: int = 40
+    unseen_values_per_intent: int = 30
+    world_questions_cap: int = 480
+    noise_share: float = 0.3
     chitchat_cap: int = 2500
     chitchat_pairs_per_conversation: int = 2
     chatterbot_cap: int | None = None
@@ -31,6 +34,8 @@ class DatasetConfig:
         fractions = (self.train_fraction, self.validation_fraction, self.test_fraction)
         if min(fractions) <= 0 or abs(sum(fractions) - 1.0) > 1e-6:
             raise ValueError(f"split fractions must be positive and sum to 1, got {fractions}")
+        if not 0.0 <= self.noise_share <= 1.0:
+            raise ValueError(f"noise_share must be between 0 and 1, got {self.noise_share}")
         if self.max_chars < 8:
             raise ValueError(f"max_chars must be at least 8, got {self.max_chars}")
 
@@ -41,6 +46,8 @@ class DatasetConfig:
             seed=seed,
             intent_cap=6,
             draws_per_template=6,
+            unseen_values_per_intent=3,
+            world_questions_cap=48,
             chitchat_cap=90,
             chatterbot_cap=120,
             sentiment_cap_per_corpus=30,

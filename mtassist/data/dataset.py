@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mtassist.contracts import (
+    ALL_SPLITS,
     DATASET_EXAMPLES,
     DATASET_LABELS,
     DATASET_MANIFEST,
@@ -26,17 +27,28 @@ from mtassist.contracts import (
     SPLITS,
     TASKS,
 )
-from mtassist.data import intents as intent_templates
+from mtassist.data import templates as intent_templates
 from mtassist.data.config import DatasetConfig
-from mtassist.data.rows import chatterbot_rows, chitchat_rows, command_rows, sentiment_rows
+from mtassist.data.frame_rules import derive_frame_rules
+from mtassist.data.noise import noisy_rows
+from mtassist.data.rows import (
+    chatterbot_rows,
+    chitchat_rows,
+    command_rows,
+    sentiment_rows,
+    unseen_value_rows,
+    world_question_rows,
+)
 from mtassist.data.sources import source_versions
 from mtassist.data.splits import (
     assign_splits,
+    assign_unseen_values,
     drop_contradictions,
     limit_repeats,
     remove_cross_split_texts,
     resolve_route_conflicts,
 )
+from mtassist.data.text import fold_text
 from mtassist.slots import slot_tags
 
 logger = logging.getLogger(__name__)
@@ -56,18 +68,19 @@ class DatasetManifest:
 
 
 def build_labels(rows: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
-    """The label spaces: fixed ones from contracts, intents and slot tags from the templates."""
+    """The label spaces (fixed ones from contracts, intents and slot tags from the templates) and frame rules."""
     intents = set(intent_templates.intent_names())
     slot_names = set(intent_templates.slot_names())
     for row in rows:
         if row["intent"] not in (None, INTENT_NONE):
             intents.add(row["intent"])
-        slot_names.update(span["name"] for span in row["slots"] or ())
+        slot_names.update(span["name"] for span in row["slots"] or () if "start" in span)
     return {
         "route": list(ROUTE_LABELS),
         "intent": [INTENT_NONE, *sorted(intents)],
         "slot_tags": slot_tags(sorted(slot_names)),
         "sentiment": list(SENTIMENT_LABELS),
+        "frames": derive_frame_rules().to_dict(),
     }
 
 
@@ -77,7 +90,7 @@ def _has_task(row: dict[str, Any], task: str) -> bool:
 
 def count_rows(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
     """Rows per split per task (a row counts for every task whose label it carries)."""
-    counts = {split: {task: 0 for task in TASKS} for split in SPLITS}
+    counts = {split: {task: 0 for task in TASKS} for split in ALL_SPLITS}
     for row in rows:
         for task in TASKS:
             counts[row["split"]][task] += int(_has_task(row, task))
@@ -94,10 +107,11 @@ def _json(value: Any) -> bytes:
 
 
 def collect_rows(config: DatasetConfig, cache_dir: Path) -> list[dict[str, Any]]:
-    """Every source's rows, split, de-duplicated and ordered (split, then id)."""
+    """Every source's rows, split, de-duplicated, noisy training copies added, ordered (split, then id)."""
     rows: list[dict[str, Any]] = []
     for name, produce in (
         ("commands", lambda: command_rows(config)),
+        ("world questions", lambda: world_question_rows(config)),
         ("chitchat", lambda: chitchat_rows(config)),
         ("chatterbot", lambda: chatterbot_rows(config)),
         ("sentiment", lambda: sentiment_rows(config, cache_dir)),
@@ -107,9 +121,25 @@ def collect_rows(config: DatasetConfig, cache_dir: Path) -> list[dict[str, Any]]
         rows.extend(produced)
     rows = limit_repeats(drop_contradictions(resolve_route_conflicts(rows)))
     assign_splits(rows, config)
-    rows = remove_cross_split_texts(rows)
-    rows.sort(key=lambda r: (SPLITS.index(r["split"]), r["id"]))
+    unseen = assign_unseen_values(rows, unseen_value_rows(config))
+    logger.info("unseen values: %d rows", len(unseen))
+    rows = remove_cross_split_texts(rows + unseen)
+    rows += _noisy_training_copies(rows, config)
+    rows.sort(key=lambda r: (ALL_SPLITS.index(r["split"]), r["id"]))
     return rows
+
+
+def _noisy_training_copies(rows: list[dict[str, Any]], config: DatasetConfig) -> list[dict[str, Any]]:
+    """Noisy copies of some training rows with a route, none whose text is already in the dataset."""
+    train = [row for row in rows if row["split"] == SPLITS[0] and row["route"] is not None]
+    known = {fold_text(row["text"]) for row in rows}
+    copies = []
+    for copy in noisy_rows(train, config.seed, config.noise_share):
+        if fold_text(copy["text"]) not in known:
+            known.add(fold_text(copy["text"]))
+            copies.append(copy)
+    logger.info("noisy training copies: %d rows", len(copies))
+    return copies
 
 
 def build_dataset(output_dir: Path, config: DatasetConfig, cache_dir: Path) -> DatasetManifest:
@@ -153,7 +183,7 @@ def load_manifest(dataset_dir: Path) -> dict[str, Any]:
 
 def rows_by_split(dataset_dir: Path) -> dict[str, list[dict[str, Any]]]:
     """The rows of `examples.jsonl`, by split, in file order."""
-    rows: dict[str, list[dict[str, Any]]] = {split: [] for split in SPLITS}
+    rows: dict[str, list[dict[str, Any]]] = {split: [] for split in ALL_SPLITS}
     for row in load_examples(dataset_dir):
         rows[row["split"]].append(row)
     return rows

@@ -1,14 +1,21 @@
-"""Smart-home command utterances with slot spans, expanded from Home Assistant's intent templates.
+"""Smart-home command utterances with complete frames, expanded from Home Assistant's templates.
 
-`home-assistant-intents` ships the English sentence templates; `hassil` parses them into
-expression trees. Rather than enumerating every expansion (hassil's `sample_intents` yields
-text only and explodes combinatorially), each template is sampled at random by walking its
-tree: one branch per alternative, a random order per permutation, one value per slot list.
-Every slot value's character span is recorded as the text is assembled, so the spans are
-exact by construction (`test_intents` cross-checks them against hassil's `recognize_best`).
+Rather than enumerating every expansion (hassil's `sample_intents` yields text only and explodes
+combinatorially), each template is sampled at random by walking its tree: one branch per
+alternative, a random order per permutation, one value per slot list. Every slot is recorded as
+the text is assembled, so its span is exact by construction and it carries the value hassil's
+recognizer returns for it (`lights` -> nothing spoken, `fifty` -> 50, `blinds` -> `blind`);
+`test_intents` cross-checks them against hassil's `recognize_best`.
 
-The slot lists that Home Assistant fills from a user's home (areas, floors, entity names)
-and the wildcard lists (timer names, shopping items, ...) are in `slot_values`.
+A frame is the list of the command's slots:
+- spoken: `{"name", "value", "text", "start", "end"}` with `text[start:end] == slot["text"]`;
+- implied by the template, not spoken: `{"name", "value"}` (`domain` of "turn on the lights").
+  Where the domain has a cue word in the sentence ("lights"), that word becomes a spoken `domain`
+  slot, so that the model learns to find it.
+
+The lists a home defines (areas, floors, entity names) and the wildcards are filled from
+`slot_values` pools: the seen part for the template splits, the held-out part for the
+unseen-values test split.
 """
 
 from __future__ import annotations
@@ -17,9 +24,8 @@ import logging
 import random
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from hassil import (
@@ -30,34 +36,37 @@ from hassil import (
     Permutation,
     RangeSlotList,
     RuleReference,
-    Sentence,
-    SlotList,
     TextChunk,
     TextSlotList,
     WildcardSlotList,
 )
 from hassil import Sequence as SequenceExpr
 from hassil.numbers import get_rbnf_engine
-from home_assistant_intents import get_intents
 
-from mtassist.data.slot_values import AREAS, FLOORS, NAMES_BY_DOMAIN, WILDCARD_VALUES
-from mtassist.data.sources import SourceError
+from mtassist.data.slot_values import SEEN, ValuePools
+from mtassist.data.templates import LANGUAGE, Template, iter_templates, load_intents, names_for
 from mtassist.data.text import fold_text
 
 logger = logging.getLogger(__name__)
 
-LANGUAGE = "en"
+DOMAIN_CUES: Mapping[str, tuple[str, ...]] = {
+    "light": ("lights", "light", "lamps", "lamp", "lighting", "spotlights", "bulbs"),
+    "fan": ("fans", "fan"),
+    "switch": ("switches", "switch", "plugs", "outlets"),
+    "lock": ("locks", "lock"),
+}
+"""Words that speak the domain a template implies; the slot head tags them as `domain`."""
 
 _LIGHT_WORDS = r"(?:lights?|lamps?|lighting|spotlights)"
-_REJECT = re.compile(rf"\b(\w+) \1\b|\b{_LIGHT_WORDS}\s+{_LIGHT_WORDS}\b")
-_PREFIXES: tuple[str, ...] = ("please ", "hey, ", "ok, ")
-_QUESTION_START = re.compile(r"^(what|whats|what's|how|hows|how's|is|are|where|which|do|does|can)\b")
+_REJECT = re.compile(rf"\b(\w+) \1\b|\b{_LIGHT_WORDS}\s+{_LIGHT_WORDS}\b", re.IGNORECASE)
+_PREFIXES: tuple[str, ...] = ("please ", "hey, ", "ok, ", "could you ", "can you ")
+_QUESTION_START = re.compile(r"^(what|whats|what's|how|hows|how's|is|are|where|which|do|does|can|could)\b")
 _WS = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
 class CommandSample:
-    """One command utterance; `slots` are spans with `text[start:end] == value`."""
+    """One command utterance and its frame (see the module docstring)."""
 
     intent: str
     text: str
@@ -65,12 +74,20 @@ class CommandSample:
     group: str
 
 
+@dataclass(frozen=True)
+class _Spoken:
+    name: str
+    value: Any
+    start: int
+    end: int
+
+
 @dataclass
 class _Builder:
-    """Assembles text from template pieces and records each slot's character span."""
+    """Assembles text from template pieces and records each spoken slot."""
 
     parts: list[str] = field(default_factory=list)
-    spans: list[tuple[str, int, int]] = field(default_factory=list)
+    spans: list[_Spoken] = field(default_factory=list)
     length: int = 0
 
     def _ends_with_space(self) -> bool:
@@ -84,77 +101,49 @@ class _Builder:
             self.parts.append(piece)
             self.length += len(piece)
 
-    def slot(self, name: str, value: str) -> None:
-        value = _WS.sub(" ", value).strip()
-        if not value:
+    def slot(self, name: str, text: str, value: Any) -> None:
+        text = _WS.sub(" ", text).strip()
+        if not text:
             return
         start = self.length
-        self.parts.append(value)
-        self.length += len(value)
-        self.spans.append((name, start, self.length))
+        self.parts.append(text)
+        self.length += len(text)
+        self.spans.append(_Spoken(name, text if value is None else value, start, self.length))
 
-    def result(self) -> tuple[str, list[tuple[str, int, int]]]:
+    def result(self) -> tuple[str, list[_Spoken]]:
         return "".join(self.parts).rstrip(" "), list(self.spans)
 
 
-@lru_cache(maxsize=1)
-def load_intents() -> Intents:
-    """Home Assistant's English intents, parsed by hassil."""
-    data = get_intents(LANGUAGE)
-    if not data:
-        raise SourceError(
-            "home-assistant-intents has no English templates: reinstall the pinned "
-            "home-assistant-intents package (pip install -e . in the project)"
-        )
-    return Intents.from_dict(data)
-
-
-def _names_for(domains: Iterable[str]) -> list[str]:
-    wanted = sorted(set(domains) & NAMES_BY_DOMAIN.keys())
-    if not wanted:
-        wanted = sorted(NAMES_BY_DOMAIN)
-    return sorted({name for domain in wanted for name in NAMES_BY_DOMAIN[domain]})
+def range_value(slot_list: RangeSlotList, number: float) -> int | float:
+    """The value hassil's recognizer gives a spoken number of this list (its multiplier applied)."""
+    value = number * (slot_list.multiplier or 1)
+    return int(value) if float(value).is_integer() else value
 
 
 class TemplateSampler:
-    """Draws random expansions of hassil sentence templates, with slot spans."""
+    """Draws random expansions of hassil sentence templates, with their spoken slots."""
 
-    def __init__(self, intents: Intents, number_words: float = 0.2) -> None:
+    def __init__(self, intents: Intents, pools: ValuePools = SEEN, number_words: float = 0.2) -> None:
         self.intents = intents
+        self.pools = pools
         self.number_words = number_words
         self._numbers: dict[int, list[int | float]] = {}
         self._engine = get_rbnf_engine(LANGUAGE)
-        self._fixed_lists: dict[str, list[str]] = {
-            "area": list(AREAS),
-            "floor": list(FLOORS),
-            **{name: list(values) for name, values in WILDCARD_VALUES.items()},
-        }
+        self._fixed_lists: dict[str, tuple[str, ...]] = {"area": pools.areas, "floor": pools.floors, **pools.wildcards}
 
-    def sample(
-        self,
-        sentence: Sentence,
-        rules: Mapping[str, Sentence],
-        local_lists: Mapping[str, SlotList],
-        names: Sequence[str],
-        rng: random.Random,
-    ) -> tuple[str, list[tuple[str, int, int]]]:
-        """One expansion of `sentence`: its text and (slot, start, end) spans."""
+    def sample(self, template: Template, rng: random.Random) -> tuple[str, list[_Spoken]]:
+        """One expansion of the template: its text and spoken slots."""
         builder = _Builder()
-        self._walk(sentence.expression, builder, rules, local_lists, names, rng, slot=None)
+        names = names_for(template.domains, self.pools)
+        self._walk(template.sentence.expression, builder, template, names, rng, slot=None)
         return builder.result()
 
     def _walk(
-        self,
-        expr: Expression,
-        out: _Builder,
-        rules: Mapping[str, Sentence],
-        local_lists: Mapping[str, SlotList],
-        names: Sequence[str],
-        rng: random.Random,
+        self, expr: Expression, out: _Builder, template: Template, names: Sequence[str], rng: random.Random,
         slot: str | None,
-    ) -> None:
+    ) -> None:  # fmt: skip
         def walk(item: Expression) -> None:
-            self._walk(item, out, rules, local_lists, names, rng, slot)
+            self._walk(item, out, template, names, rng, slot)
 
         if isinstance(expr, TextChunk):
             out.text(expr.original_text)
@@ -172,114 +161,121 @@ class TemplateSampler:
             for item in expr.items:
                 walk(item)
         elif isinstance(expr, RuleReference):
-            walk(rules[expr.rule_name].expression)
+            walk(template.rules[expr.rule_name].expression)
         elif isinstance(expr, ListReference):
             if slot is not None:
-                raise ValueError(f"nested slot list {expr.list_name} inside {slot}")
-            value = self._list_value(expr, rules, local_lists, names, rng)
-            out.slot(expr.slot_name, value)
+                raise ValueError(f"nested slot list {{{expr.list_name}}} inside {slot} in {template.group}")
+            text, value = self._list_value(expr, template, names, rng)
+            out.slot(expr.slot_name, text, value)
         else:
-            raise ValueError(f"unexpected template expression: {expr!r}")
+            raise ValueError(f"unexpected template expression {expr!r} in {template.group}")
 
     def _list_value(
-        self,
-        ref: ListReference,
-        rules: Mapping[str, Sentence],
-        local_lists: Mapping[str, SlotList],
-        names: Sequence[str],
-        rng: random.Random,
-    ) -> str:
+        self, ref: ListReference, template: Template, names: Sequence[str], rng: random.Random
+    ) -> tuple[str, Any]:
+        """The spoken text of one slot and its value (None: the text is the value)."""
         name = ref.list_name
         if name == "name":
-            return rng.choice(names)
+            return rng.choice(names), None
         if name in self._fixed_lists:
-            return rng.choice(self._fixed_lists[name])
+            return rng.choice(self._fixed_lists[name]), None
         if ref.is_inline_range:
             start, stop, step = ref.get_inline_range()  # type: ignore[misc]
             return self._number(RangeSlotList(name=None, start=start, stop=stop, step=step), rng)
-        slot_list = local_lists.get(name) or self.intents.slot_lists.get(name)
+        slot_list = template.local_lists.get(name) or self.intents.slot_lists.get(name)
         if isinstance(slot_list, RangeSlotList):
             return self._number(slot_list, rng)
         if isinstance(slot_list, TextSlotList) and slot_list.values:
             sub = _Builder()
             value = rng.choice(slot_list.values)
-            self._walk(value.text_in, sub, rules, local_lists, names, rng, slot=ref.slot_name)
-            return sub.result()[0]
+            self._walk(value.text_in, sub, template, names, rng, slot=ref.slot_name)
+            return sub.result()[0], value.value_out
         if isinstance(slot_list, WildcardSlotList):
-            raise ValueError(f"no values written for wildcard list {{{name}}}")
-        raise ValueError(f"no slot list {{{name}}}")
+            raise ValueError(f"no values written for wildcard list {{{name}}} (used by {template.group})")
+        raise ValueError(f"no slot list {{{name}}} for {template.group}")
 
-    def _number(self, slot_list: RangeSlotList, rng: random.Random) -> str:
+    def _number(self, slot_list: RangeSlotList, rng: random.Random) -> tuple[str, int | float]:
         key = id(slot_list)
         if key not in self._numbers:
             self._numbers[key] = list(slot_list.get_numbers())
         number = rng.choice(self._numbers[key])
         if slot_list.words and (not slot_list.digits or rng.random() < self.number_words):
             spelled = self._engine.format_number(number).text_by_ruleset
-            return spelled.get("spellout-cardinal") or sorted(spelled.values())[0]
-        return str(number)
+            text = spelled.get("spellout-cardinal") or sorted(spelled.values())[0]
+        else:
+            text = str(number)
+        return text, range_value(slot_list, number)
 
 
 def _decorate(text: str, rng: random.Random) -> tuple[str, int]:
     """Light surface variation (a polite prefix, capitalisation, end punctuation)."""
     shift = 0
-    if rng.random() < 0.1:
+    if rng.random() < 0.12:
         prefix = rng.choice(_PREFIXES)
         text, shift = prefix + text, len(prefix)
-    if rng.random() < 0.15:
-        text += "?" if _QUESTION_START.match(text) else rng.choice((".", "!"))
     if rng.random() < 0.3:
+        text += "?" if _QUESTION_START.match(text) else rng.choice((".", "!"))
+    if rng.random() < 0.5:
         text = text[:1].upper() + text[1:]
     return text, shift
 
 
+def _cue_span(text: str, domain: str, taken: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
+    """The last cue word of `domain` in text that no spoken slot covers."""
+    words = DOMAIN_CUES.get(domain, ())
+    if not words:
+        return None
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
+    free = [m for m in pattern.finditer(text) if not any(s < m.end() and m.start() < e for s, e in taken)]
+    return (free[-1].start(), free[-1].end()) if free else None
+
+
+def frame(text: str, spoken: Sequence[_Spoken], implied: Mapping[str, Any], shift: int = 0) -> tuple[dict, ...]:
+    """The frame of one expansion: spoken slots (moved by `shift`), then the implied ones."""
+    slots = [
+        {"name": s.name, "value": s.value, "text": text[s.start + shift : s.end + shift],
+         "start": s.start + shift, "end": s.end + shift}
+        for s in spoken
+    ]  # fmt: skip
+    for name, value in implied.items():
+        cue = _cue_span(text, str(value), [(s["start"], s["end"]) for s in slots]) if name == "domain" else None
+        if cue is not None:
+            slots.append({"name": name, "value": value, "text": text[cue[0] : cue[1]], "start": cue[0], "end": cue[1]})
+        elif all(s["name"] != name for s in slots):
+            slots.append({"name": name, "value": value})
+    spans = sorted((s for s in slots if "start" in s), key=lambda s: s["start"])
+    return (*spans, *(s for s in slots if "start" not in s))
+
+
 def sample_template(
-    sampler: TemplateSampler,
-    intent: str,
-    group: str,
-    sentence: Sentence,
-    rules: Mapping[str, Sentence],
-    local_lists: Mapping[str, SlotList],
-    names: Sequence[str],
-    draws: int,
-    seed: int,
-    decorate: bool = True,
+    sampler: TemplateSampler, template: Template, draws: int, seed: int, decorate: bool = True
 ) -> list[CommandSample]:
     """Up to `draws` distinct expansions of one template, deterministic given `seed`.
 
     With `decorate`, some get a polite prefix, a capital or end punctuation (hassil's own
-    recognizer does not accept the prefixes; turn it off to cross-check with hassil).
+    recognizer does not accept the prefixes; turn it off to cross-check with hassil). A template
+    that expands to nothing is an error that names it.
     """
-    rng = random.Random(f"{seed}:{group}")
+    rng = random.Random(f"{seed}:{template.group}")
     seen: set[str] = set()
     samples: list[CommandSample] = []
+    empty = 0
     for _ in range(draws):
-        raw, spans = sampler.sample(sentence, rules, local_lists, names, rng)
+        raw, spoken = sampler.sample(template, rng)
+        empty += not raw
         if not raw or _REJECT.search(raw):
             continue
         text, shift = _decorate(raw, rng) if decorate else (raw, 0)
-        key = raw.casefold()
+        key = fold_text(raw)
         if key in seen:
             continue
         seen.add(key)
-        slots = tuple(
-            {"name": name, "value": text[start + shift : end + shift], "start": start + shift,
-             "end": end + shift}
-            for name, start, end in spans
-        )  # fmt: skip
-        samples.append(CommandSample(intent, text, slots, group))
+        samples.append(
+            CommandSample(template.intent, text, frame(text, spoken, template.implied, shift), template.group)
+        )
+    if draws and empty == draws:
+        raise ValueError(f"template {template.group} ({template.sentence.text!r}) expands to nothing")
     return samples
-
-
-def iter_templates(intents: Intents) -> Iterator[tuple[str, str, Sentence, dict, dict, list[str]]]:
-    """(intent, group, sentence, rules, local lists, entity names) for every English template."""
-    for intent_name in sorted(intents.intents):
-        for block_index, block in enumerate(intents.intents[intent_name].data):
-            rules = {**intents.expansion_rules, **block.expansion_rules}
-            names = _names_for(block.domains)
-            for sentence_index, sentence in enumerate(block.sentences):
-                group = f"intents:{intent_name}:{block_index}:{sentence_index}"
-                yield intent_name, group, sentence, rules, dict(block.slot_lists), names
 
 
 def _take_round_robin(per_group: list[list[CommandSample]], cap: int, rng: random.Random) -> list[CommandSample]:
@@ -301,6 +297,7 @@ def expand_intents(
     cap_per_intent: int,
     draws_per_template: int = 40,
     intent_names: Iterable[str] | None = None,
+    pools: ValuePools = SEEN,
 ) -> list[CommandSample]:
     """Sampled command utterances for every intent, at most `cap_per_intent` each.
 
@@ -308,16 +305,13 @@ def expand_intents(
     and the cap is shared round-robin across an intent's templates so that none dominates.
     """
     intents = load_intents()
-    sampler = TemplateSampler(intents)
+    sampler = TemplateSampler(intents, pools)
     wanted = set(intent_names) if intent_names is not None else None
     by_intent: dict[str, list[list[CommandSample]]] = defaultdict(list)
-    for intent, group, sentence, rules, local_lists, names in iter_templates(intents):
-        if wanted is not None and intent not in wanted:
+    for template in iter_templates(intents):
+        if wanted is not None and template.intent not in wanted:
             continue
-        by_intent[intent].append(
-            sample_template(sampler, intent, group, sentence, rules, local_lists, names,
-                            draws_per_template, seed)
-        )  # fmt: skip
+        by_intent[template.intent].append(sample_template(sampler, template, draws_per_template, seed))
     owners: dict[str, set[str]] = defaultdict(set)
     for intent, groups in by_intent.items():
         for samples in groups:
@@ -340,31 +334,3 @@ def _dedupe(samples: list[CommandSample]) -> list[CommandSample]:
             seen.add(fold_text(sample.text))
             kept.append(sample)
     return kept
-
-
-def intent_names() -> list[str]:
-    """Every intent in the English templates, sorted."""
-    return sorted(load_intents().intents)
-
-
-def slot_names() -> list[str]:
-    """Every slot name that a template speaks (the names the slot head learns), sorted."""
-    intents = load_intents()
-    names: set[str] = set()
-    for _, _, sentence, rules, _, _ in iter_templates(intents):
-        names.update(ref.slot_name for ref in sentence.expression.list_references(rules))
-    return sorted(names)
-
-
-def slot_lists_for_recognition() -> dict[str, SlotList]:
-    """The areas, floors and entity names as hassil slot lists, for `recognize_best`.
-
-    Each name carries its domain as context, as Home Assistant's own entity lists do, so that
-    templates restricted to a domain (`requires_context: {domain: [...]}`) match.
-    """
-    names = [(name, name, {"domain": domain}) for domain in sorted(NAMES_BY_DOMAIN) for name in NAMES_BY_DOMAIN[domain]]
-    return {
-        "area": TextSlotList.from_strings(AREAS, allow_template=False, name="area"),
-        "floor": TextSlotList.from_strings(FLOORS, allow_template=False, name="floor"),
-        "name": TextSlotList.from_tuples(names, allow_template=False, name="name"),
-    }

@@ -5,6 +5,7 @@
 | intents (HA)        | command               | HA intent | spans  | null      | null     |
 | chitchat            | chitchat              | none      | []     | null      | next msg |
 | chatterbot          | chitchat or faq (1)   | none      | []     | null      | answer   |
+| world               | faq                   | none      | []     | null      | null     |
 | vader-<corpus>      | null                  | null      | null   | label     | null     |
 
 (1) Chatterbot's small-talk categories (`CHATTERBOT_CHITCHAT`: greetings, conversations,
@@ -26,6 +27,7 @@ from typing import Any
 from mtassist.contracts import EXAMPLE_COLUMNS, INTENT_NONE, ROUTE_CHITCHAT, ROUTE_COMMAND, ROUTE_FAQ, SENTIMENT_LABELS
 from mtassist.data import intents as intent_templates
 from mtassist.data.config import DatasetConfig
+from mtassist.data.slot_values import HELD_OUT
 from mtassist.data.sources import (
     Conversation,
     load_chatterbot_conversations,
@@ -33,6 +35,8 @@ from mtassist.data.sources import (
     load_vader_ratings,
     sentiment_label,
 )
+from mtassist.data.text import fold_text
+from mtassist.data.world_questions import world_questions
 
 CHATTERBOT_CHITCHAT: frozenset[str] = frozenset(
     {"greetings", "conversations", "emotion", "humor", "gossip", "botprofile", "psychology",
@@ -55,13 +59,40 @@ def _fits(text: str, max_chars: int) -> bool:
     return 0 < len(text) <= max_chars
 
 
-def command_rows(config: DatasetConfig) -> list[dict[str, Any]]:
-    """Command utterances from the Home Assistant templates."""
-    samples = intent_templates.expand_intents(config.seed, config.intent_cap, config.draws_per_template)
+def _command_rows(samples: list[intent_templates.CommandSample], max_chars: int) -> list[dict[str, Any]]:
     return [
         _row("intents", s.group, s.text, route=ROUTE_COMMAND, intent=s.intent, slots=list(s.slots))
         for s in samples
-        if _fits(s.text, config.max_chars)
+        if _fits(s.text, max_chars)
+    ]
+
+
+def command_rows(config: DatasetConfig) -> list[dict[str, Any]]:
+    """Command utterances from the Home Assistant templates, filled with the seen values."""
+    samples = intent_templates.expand_intents(config.seed, config.intent_cap, config.draws_per_template)
+    return _command_rows(samples, config.max_chars)
+
+
+def unseen_value_rows(config: DatasetConfig) -> list[dict[str, Any]]:
+    """Commands filled with the held-out values (`assign_unseen_values` keeps the training templates').
+
+    Texts that the seen values also produce (templates without a home's list) are left out.
+    """
+    seen = {
+        fold_text(s.text)
+        for s in intent_templates.expand_intents(config.seed, config.intent_cap, config.draws_per_template)
+    }
+    samples = intent_templates.expand_intents(
+        config.seed + 1, config.unseen_values_per_intent, config.draws_per_template, pools=HELD_OUT
+    )
+    return _command_rows([s for s in samples if fold_text(s.text) not in seen], config.max_chars)
+
+
+def world_question_rows(config: DatasetConfig) -> list[dict[str, Any]]:
+    """Questions about the world that sound like the home, route `faq` (hard negatives)."""
+    return [
+        _row("world", group, text, route=ROUTE_FAQ, intent=INTENT_NONE, slots=[])
+        for group, text in world_questions(config.world_questions_cap, config.seed)
     ]
 
 

@@ -1,66 +1,165 @@
 """The values of the slot lists that Home Assistant fills from a user's home, and of the wildcards.
 
-Areas, floors and entity names (by domain) stand in for a home's exposed entities; the wildcard
-lists (timer names, shopping items, messages, ...) have no values in the templates.
+Areas, floors and entity names (by domain) stand in for a home's exposed entities, in the
+natural casing people give them in Home Assistant ("Living Room", "Emma's Desk Lamp"); the
+wildcard lists (timer names, shopping items, messages, ...) have no values in the templates.
+
+Every pool is cut in two by a hash of each value: `SEEN` values fill the training, validation
+and test templates; `HELD_OUT` values fill the unseen-values test split only, so that it measures
+whether the model learned where a name goes rather than which names exist. Lists whose values
+decide between intents never share a value (no to-do list is called "shopping").
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import product
+
+HELD_OUT_SHARE = 5
+"""One value in this many (by hash) is held out for the unseen-values test split."""
 
 AREAS: tuple[str, ...] = (
-    "kitchen", "living room", "bedroom", "master bedroom", "office", "garage", "bathroom",
-    "dining room", "hallway", "basement", "guest room", "kids room", "laundry room", "nursery",
-    "study", "den", "patio", "porch", "attic", "family room", "entryway", "playroom",
+    "Kitchen", "Living Room", "Bedroom", "Master Bedroom", "Office", "Garage", "Bathroom",
+    "Dining Room", "Hallway", "Basement", "Guest Room", "Kids Room", "Laundry Room", "Nursery",
+    "Study", "Den", "Patio", "Porch", "Attic", "Family Room", "Entryway", "Playroom", "Pantry",
+    "Home Office", "Master Bathroom", "Guest Bathroom", "Powder Room", "Mudroom", "Sunroom",
+    "Library", "Gym", "Workshop", "Back Yard", "Front Yard", "Garden", "Balcony", "Terrace",
+    "Deck", "Shed", "Wine Cellar", "Media Room", "Game Room", "Music Room", "Craft Room",
+    "Utility Room", "Boiler Room", "Walk-in Closet", "Loft", "Stairway", "Landing", "Foyer",
+    "Lounge", "Emma's Room", "Noah's Room", "Liam's Bedroom", "Olivia's Room", "Upstairs Hall",
+    "Downstairs Hall", "Guest House", "Pool House", "Carport", "Driveway", "Kitchenette",
+    "TV Room", "Reading Nook", "Breakfast Nook", "Conservatory", "Cellar", "Studio", "Spare Room",
 )  # fmt: skip
 FLOORS: tuple[str, ...] = (
-    "upstairs", "downstairs", "ground floor", "first floor", "second floor", "top floor",
-    "main floor", "lower level",
+    "upstairs", "downstairs", "Ground Floor", "First Floor", "Second Floor", "Third Floor",
+    "Top Floor", "Main Floor", "Lower Level", "Upper Level", "Basement Level", "Attic Floor",
+    "Garden Level", "Mezzanine", "Penthouse", "Lower Ground Floor",
 )  # fmt: skip
+
+_PLACES: tuple[str, ...] = ("", "Kitchen", "Living Room", "Bedroom", "Office", "Hallway", "Patio", "Garage", "Nursery")
+_OWNERS: tuple[str, ...] = ("", "Emma's", "Dad's", "Mom's", "Left", "Right", "Front", "Back", "Main")
+
+
+def _named(devices: tuple[str, ...], qualifiers: tuple[str, ...] = _PLACES + _OWNERS[1:]) -> tuple[str, ...]:
+    """Every device with every qualifier ("Kitchen Ceiling Light", "Emma's Desk Lamp", "Desk Lamp")."""
+    return tuple(
+        " ".join(part for part in (qualifier, device) if part) for device, qualifier in product(devices, qualifiers)
+    )
+
+
 NAMES_BY_DOMAIN: Mapping[str, tuple[str, ...]] = {
-    "light": ("ceiling light", "desk lamp", "floor lamp", "reading lamp", "bedside lamp",
-              "porch light", "chandelier", "led strip", "pendant", "spotlights", "night light"),
-    "switch": ("coffee maker", "christmas tree", "fountain pump", "space heater", "kettle",
-               "dehumidifier", "smart plug"),
-    "fan": ("ceiling fan", "tower fan", "exhaust fan", "attic fan", "box fan"),
-    "cover": ("roller shutter", "skylight", "front gate", "patio blinds", "window shades",
-              "carport", "sun screen"),
-    "lock": ("front door", "back door", "side gate", "patio door", "deadbolt"),
-    "valve": ("water valve", "sprinkler valve", "gas valve", "irrigation valve"),
-    "climate": ("thermostat", "heat pump", "air conditioner", "radiator", "floor heating"),
-    "media_player": ("tv", "television", "soundbar", "stereo", "smart speaker", "chromecast",
-                     "record player", "apple tv"),
-    "sensor": ("outdoor temperature", "indoor humidity", "power usage", "air quality",
-               "water tank level", "solar production"),
-    "binary_sensor": ("motion sensor", "window sensor", "door sensor", "smoke detector",
-                      "leak sensor", "occupancy sensor"),
-    "person": ("john", "sarah", "mom", "dad", "emma", "alex", "grandma", "michael"),
-    "todo": ("shopping", "grocery", "to do", "chores", "packing", "hardware store"),
-    "weather": ("home", "cabin", "beach house", "forecast"),
-    "scene": ("movie night", "good morning", "romantic dinner", "bedtime", "party mode",
-              "reading", "relax"),
-    "script": ("morning routine", "goodnight", "leaving home", "welcome home", "wake up"),
-    "button": ("doorbell", "restart router", "garage opener", "feed the cat"),
-    "input_button": ("reset filter", "snooze"),
-    "input_boolean": ("guest mode", "vacation mode", "night mode", "away mode"),
-    "vacuum": ("robot vacuum", "roomba", "vacuum cleaner", "mop"),
-    "lawn_mower": ("lawn mower", "robot mower", "automower"),
+    "light": _named(("Ceiling Light", "Desk Lamp", "Floor Lamp", "Reading Lamp", "Bedside Lamp",
+                     "Pendant", "Chandelier", "LED Strip", "Spotlights", "Night Light", "Wall Sconce",
+                     "Hue Go", "String Lights", "Vanity Light", "Track Lights", "Nanoleaf")),
+    "switch": _named(("Coffee Maker", "Christmas Tree", "Fountain Pump", "Space Heater", "Kettle",
+                      "Dehumidifier", "Smart Plug", "Heated Blanket", "Aquarium", "Printer")),
+    "fan": _named(("Ceiling Fan", "Tower Fan", "Exhaust Fan", "Attic Fan", "Box Fan", "Desk Fan")),
+    "cover": _named(("Roller Shutter", "Skylight", "Gate", "Blinds", "Window Shades", "Awning",
+                     "Sun Screen", "Curtains")),
+    "lock": (*_named(("Door Lock", "Deadbolt", "Side Gate Lock", "Smart Lock"), _OWNERS),
+             "Front Door", "Back Door", "Patio Door", "Garage Door Lock", "Shed Lock"),
+    "valve": _named(("Water Valve", "Sprinkler Valve", "Gas Valve", "Irrigation Valve"), ("", "Main", "Garden", "Front", "Back")),
+    "climate": _named(("Thermostat", "Heat Pump", "Air Conditioner", "Radiator", "Floor Heating", "Mini Split")),
+    "media_player": _named(("TV", "Television", "Soundbar", "Stereo", "Smart Speaker", "Chromecast",
+                            "Record Player", "Apple TV", "Sonos", "HomePod", "Roku")),
+    "sensor": ("Outdoor Temperature", "Indoor Humidity", "Power Usage", "Air Quality", "Water Tank Level",
+               "Solar Production", "Kitchen Temperature", "Bedroom Humidity", "Garage Temperature",
+               "Energy Consumption", "CO2 Level", "Pool Temperature", "Fridge Temperature",
+               "Freezer Temperature", "Rain Gauge", "Wind Speed", "Battery Level", "Noise Level"),
+    "binary_sensor": _named(("Motion Sensor", "Window Sensor", "Door Sensor", "Smoke Detector",
+                             "Leak Sensor", "Occupancy Sensor")),
+    "person": ("John", "Sarah", "Mom", "Dad", "Emma", "Alex", "Grandma", "Michael", "Olivia", "Noah",
+               "Liam", "Sophia", "Grandpa", "Aunt Lisa", "Uncle Bob", "Maria", "David", "Chloe"),
+    "todo": ("To Do", "Chores", "Packing", "Hardware Store", "Birthday Party", "Garden Tasks",
+             "Work Tasks", "Weekend", "Vacation Prep", "Home Repairs", "School", "Books to Read"),
+    "weather": ("Home", "Cabin", "Beach House", "Forecast", "Lake House", "Office Weather"),
+    "scene": ("Movie Night", "Good Morning", "Romantic Dinner", "Bedtime", "Party Mode", "Reading",
+              "Relax", "Dinner Time", "Focus", "Wake Up Slowly", "Game Night", "All Off"),
+    "script": ("Morning Routine", "Goodnight", "Leaving Home", "Welcome Home", "Wake Up",
+               "Bath Time", "Feed the Fish", "Start the Day", "Lock Up", "Vacation Start"),
+    "button": ("Doorbell", "Restart Router", "Garage Opener", "Feed the Cat", "Identify Printer",
+               "Ring Chime", "Reboot NAS"),
+    "input_button": ("Reset Filter", "Snooze", "Reset Counter", "Mark Watered"),
+    "input_boolean": ("Guest Mode", "Vacation Mode", "Night Mode", "Away Mode", "Party Mode Switch",
+                      "Do Not Disturb", "Sleep Mode"),
+    "vacuum": ("Robot Vacuum", "Roomba", "Vacuum Cleaner", "Mop", "Roborock", "Upstairs Vacuum",
+               "Downstairs Vacuum", "Dusty"),
+    "lawn_mower": ("Lawn Mower", "Robot Mower", "Automower", "Front Lawn Mower", "Back Lawn Mower", "Mowie"),
 }  # fmt: skip
 WILDCARD_VALUES: Mapping[str, tuple[str, ...]] = {
     "message": ("dinner is ready", "time to leave for school", "the movie is starting",
                 "please come downstairs", "the laundry is done", "we are leaving in five minutes",
-                "happy birthday", "turn the music down"),
-    "search_query": ("jazz", "the beatles", "taylor swift", "some relaxing music",
-                     "the news", "classic rock", "my workout playlist", "lofi beats",
-                     "the latest podcast", "frozen", "bohemian rhapsody", "miles davis"),
-    "zone": ("work", "school", "the gym", "the office", "grandma's house", "the airport"),
-    "timer_name": ("pizza", "laundry", "pasta", "tea", "eggs", "oven", "cookies", "bread",
-                   "nap", "homework", "chicken", "workout"),
+                "happy birthday", "turn the music down", "the pizza is here", "time for bed",
+                "grandma is on the phone", "the car is ready", "please feed the dog",
+                "homework time", "lunch is on the table", "we need to talk"),
+    "search_query": ("jazz", "the beatles", "taylor swift", "some relaxing music", "the news",
+                     "classic rock", "my workout playlist", "lofi beats", "the latest podcast",
+                     "frozen", "bohemian rhapsody", "miles davis", "Beyoncé", "Hotel California",
+                     "Top 40 hits", "Stranger Things", "rain sounds", "Radiohead", "the Lion King soundtrack",
+                     "BBC Radio 4", "Bach cello suites", "my Discover Weekly", "Dua Lipa", "white noise"),
+    "zone": ("work", "school", "the gym", "the office", "grandma's house", "the airport",
+             "the supermarket", "the park", "the library", "soccer practice", "the hospital", "downtown"),
+    "timer_name": ("pizza", "laundry", "pasta", "tea", "eggs", "oven", "cookies", "bread", "nap",
+                   "homework", "chicken", "workout", "rice", "roast", "steak", "potatoes", "yoga",
+                   "meditation", "screen time", "parking", "cake", "soup"),
     "timer_command": ("turn off the lights", "turn on the fan", "close the blinds",
                       "lock the front door", "pause the music", "turn off the tv",
-                      "start the robot vacuum", "turn the heater off"),
-    "shopping_list_item": ("milk", "eggs", "bread", "apples", "paper towels", "coffee",
-                           "dish soap", "bananas", "olive oil", "cheese", "toothpaste"),
-    "todo_list_item": ("milk", "call the plumber", "batteries", "dog food", "light bulbs",
-                       "pay the bills", "sunscreen", "water the plants", "a birthday card"),
+                      "start the robot vacuum", "turn the heater off", "open the garage",
+                      "turn on the porch light", "stop the sprinklers", "mute the speaker"),
+    "shopping_list_item": ("milk", "eggs", "bread", "apples", "paper towels", "coffee", "dish soap",
+                           "bananas", "olive oil", "cheese", "toothpaste", "orange juice", "butter",
+                           "chicken breasts", "rice", "tomatoes", "laundry detergent", "oat milk",
+                           "Greek yogurt", "avocados", "cereal", "pasta sauce", "garbage bags", "honey"),
+    "todo_list_item": ("call the plumber", "batteries", "dog food", "light bulbs", "pay the bills",
+                       "sunscreen", "water the plants", "a birthday card", "renew passport",
+                       "book the dentist", "fix the fence", "clean the gutters", "return library books",
+                       "mow the lawn", "schedule oil change", "buy a gift for Emma", "passport",
+                       "charger", "take out the recycling", "email the landlord"),
 }  # fmt: skip
+"""Shopping and to-do items may overlap: the list they go on is spoken in the template."""
+
+
+def _hash(value: str) -> int:
+    return int(hashlib.sha256(value.encode("utf-8")).hexdigest(), 16)
+
+
+def held_out_values(values: tuple[str, ...]) -> frozenset[str]:
+    """One value in HELD_OUT_SHARE by hash; at least one, never all, of a pool of two or more."""
+    held = {value for value in values if _hash(value) % HELD_OUT_SHARE == 0}
+    ranked = sorted(values, key=_hash)
+    if not held and len(values) > 1:
+        held = {ranked[0]}
+    if len(held) == len(values) > 1:
+        held.discard(ranked[-1])
+    return frozenset(held)
+
+
+def _cut(values: tuple[str, ...], held_out: bool) -> tuple[str, ...]:
+    held = held_out_values(values)
+    return tuple(value for value in values if (value in held) == held_out) or values
+
+
+@dataclass(frozen=True)
+class ValuePools:
+    """The values that fill the lists a home defines and the wildcards, for one purpose."""
+
+    areas: tuple[str, ...]
+    floors: tuple[str, ...]
+    names_by_domain: Mapping[str, tuple[str, ...]]
+    wildcards: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def part(cls, held_out: bool) -> ValuePools:
+        """The seen part (held_out False) or the held-out part of every pool."""
+        return cls(
+            areas=_cut(AREAS, held_out),
+            floors=_cut(FLOORS, held_out),
+            names_by_domain={domain: _cut(names, held_out) for domain, names in NAMES_BY_DOMAIN.items()},
+            wildcards={name: _cut(values, held_out) for name, values in WILDCARD_VALUES.items()},
+        )
+
+
+SEEN = ValuePools.part(held_out=False)
+HELD_OUT = ValuePools.part(held_out=True)

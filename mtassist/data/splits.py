@@ -4,7 +4,8 @@ Splits are by `group` (template, conversation, review) and stratified: within ea
 (an intent, a chatterbot category, a VADER corpus, chitchat as a whole) the groups are ordered
 by a seeded hash and cut by cumulative row share; a stratum of two or more groups always gets
 a test group, of four or more a validation group too, so that intents with few templates are
-evaluated, while no group spans two splits. A text that lands in two splits is kept only in
+evaluated, while no group spans two splits. Commands of training templates filled with
+held-out values form the unseen-values split. A text that lands in two splits is kept only in
 the earliest one, and a text that two routes claim is kept only by the first of
 `ROUTE_PRIORITY`, so that neither leaks nor contradicts.
 """
@@ -16,7 +17,7 @@ import logging
 from collections import Counter, defaultdict
 from typing import Any
 
-from mtassist.contracts import ROUTE_CHITCHAT, ROUTE_COMMAND, ROUTE_FAQ, SPLITS
+from mtassist.contracts import ALL_SPLITS, ROUTE_CHITCHAT, ROUTE_COMMAND, ROUTE_FAQ, SPLIT_UNSEEN_VALUES, SPLITS
 from mtassist.data.config import DatasetConfig
 from mtassist.data.text import fold_text
 
@@ -134,5 +135,15 @@ def remove_cross_split_texts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]
     first: dict[str, int] = {}
     for row in rows:
         key = fold_text(row["text"])
-        first[key] = min(first.get(key, len(SPLITS)), SPLITS.index(row["split"]))
-    return [row for row in rows if SPLITS.index(row["split"]) == first[fold_text(row["text"])]]
+        first[key] = min(first.get(key, len(ALL_SPLITS)), ALL_SPLITS.index(row["split"]))
+    return [row for row in rows if ALL_SPLITS.index(row["split"]) == first[fold_text(row["text"])]]
+
+
+def assign_unseen_values(rows: list[dict[str, Any]], unseen: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The unseen-values rows whose template is in train, in split SPLIT_UNSEEN_VALUES.
+
+    Rows of templates in validation or test are dropped: the split isolates unseen values from
+    unseen templates, which the test split measures.
+    """
+    split_of = {row["group"]: row["split"] for row in rows}
+    return [{**row, "split": SPLIT_UNSEEN_VALUES} for row in unseen if split_of.get(row["group"]) == SPLITS[0]]

@@ -4,9 +4,11 @@ Suites (one pandas data asset each; derived columns make cross-row rules checkab
 
 - `examples`: schema (the columns of `EXAMPLE_COLUMNS`, in order), unique ids, non-null
   keys and text, splits and label sets, text lengths.
-- `leakage`: no group in two splits (`leaked_group`), no text in two splits (`leaked_text`).
+- `leakage`: no group in two template splits (`leaked_group`; the unseen-values split reuses
+  training templates by design), no text in two splits (`leaked_text`).
 - `route`, `intent`, `slots`, `sentiment`, `response`: the rows labelled for that task:
-  label sets, every split non-empty, valid slot spans, non-empty replies, and class-share
+  label sets, every split non-empty, valid frames (named slots with values, spans that point at
+  their text), non-empty replies, and class-share
   bounds (`<task>_shares`).
 - `commands`: a command has an intent other than `none` and a slot list, and its text
   (folded, `text_in_split`) is unique within its split, as is a rated sentence's; chitchat
@@ -29,11 +31,13 @@ from typing import Any
 import pandas as pd
 
 from mtassist.contracts import (
+    ALL_SPLITS,
     EXAMPLE_COLUMNS,
     INTENT_NONE,
     ROUTE_COMMAND,
     ROUTE_LABELS,
     SENTIMENT_LABELS,
+    SPLIT_UNSEEN_VALUES,
     SPLITS,
 )
 from mtassist.data.config import DatasetConfig
@@ -92,7 +96,8 @@ def _frames(rows: list[dict[str, Any]], labels: dict[str, list[str]]) -> dict[st
         if column not in examples:
             examples[column] = None
     keys = examples["text"].map(lambda t: fold_text(t) if isinstance(t, str) else None)
-    splits_per_group = examples.groupby("group", dropna=True)["split"].nunique()
+    template_splits = examples[examples["split"] != SPLIT_UNSEEN_VALUES]
+    splits_per_group = template_splits.groupby("group", dropna=True)["split"].nunique()
     splits_per_text = examples.assign(key=keys).groupby("key", dropna=True)["split"].nunique()
     leakage = pd.DataFrame({"id": examples["id"], "group": examples["group"], "split": examples["split"]})
     leakage["leaked_group"] = examples["group"].map(
@@ -127,17 +132,19 @@ def _slot_error(text: Any, spans: Any, allowed: set[str]) -> str | None:
         return f"slots is {type(spans).__name__}, not a list"
     if not isinstance(text, str):
         return "slots without a text" if spans else None
-    for span in spans:
-        try:
-            name, value, start, end = span["name"], span["value"], span["start"], span["end"]
-        except (TypeError, KeyError):
-            return f"malformed span {span!r}"
+    for slot in spans:
+        if not isinstance(slot, dict) or not isinstance(slot.get("name"), str) or slot.get("value") is None:
+            return f"malformed slot {slot!r}: a slot needs a name and a value"
+        name = slot["name"]
         if name not in allowed:
             return f"slot {name!r} is not in labels.json"
+        if "start" not in slot:
+            continue
+        start, end, spoken = slot.get("start"), slot.get("end"), slot.get("text")
         if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
             return f"{name} span [{start}:{end}] is out of range"
-        if text[start:end] != value:
-            return f"{name} span [{start}:{end}] is {text[start:end]!r}, not {value!r}"
+        if text[start:end] != spoken:
+            return f"{name} span [{start}:{end}] is {text[start:end]!r}, not {spoken!r}"
     return None
 
 
@@ -160,7 +167,7 @@ def _suites(labels: dict[str, list[str]], thresholds: ValidationThresholds, max_
             e.ExpectTableRowCountToBeBetween(min_value=1),
             e.ExpectColumnValuesToBeUnique(column="id"),
             *[e.ExpectColumnValuesToNotBeNull(column=c) for c in ("id", "source", "group", "split", "text")],
-            e.ExpectColumnValuesToBeInSet(column="split", value_set=splits),
+            e.ExpectColumnValuesToBeInSet(column="split", value_set=list(ALL_SPLITS)),
             e.ExpectColumnValueLengthsToBeBetween(column="text", min_value=1, max_value=max_chars),
         ],
         "leakage": [

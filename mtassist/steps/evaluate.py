@@ -1,4 +1,4 @@
-"""The evaluate step: every head of every trained model on the test split, and its report."""
+"""The evaluate step: every head of every trained model on the test split (also noisy) and on unseen values."""
 
 from __future__ import annotations
 
@@ -13,15 +13,16 @@ log = logging.getLogger(__name__)
 
 def evaluate(dataset_dir: Path, model_dirs: dict[str, Path]) -> dict:
     """{"models": {name: {"metrics", "confusion", "per_intent"}}, "labels": ..., "test_rows": N} on the test split."""
-    from mtassist.evaluation import evaluate as evaluate_heads
+    from mtassist.evaluation import evaluate_splits
     from mtassist.model.storage import load_trained
 
-    test_rows = rows_by_split(dataset_dir)["test"]
+    splits = rows_by_split(dataset_dir)
+    test_rows = splits["test"]
     results: dict[str, dict] = {}
     labels: dict = {}
     for name, directory in model_dirs.items():
         model, tokenizer, run = load_trained(directory)
-        evaluation = evaluate_heads(model, tokenizer, test_rows, run[CARD_MAX_LENGTH])
+        evaluation = evaluate_splits(model, tokenizer, splits, run[CARD_MAX_LENGTH])
         results[name] = {
             "metrics": evaluation.metrics,
             "confusion": evaluation.confusion,

@@ -7,7 +7,7 @@ import pytest
 from kfp.dsl import Dataset
 
 from mtassist.components.ingest import ingest
-from mtassist.contracts import DATASET_EXAMPLES, DATASET_LABELS, SPLITS
+from mtassist.contracts import ALL_SPLITS, DATASET_EXAMPLES, DATASET_LABELS
 
 
 def test_ingest_returns_the_content_hash_and_records_counts(ingested):
@@ -15,7 +15,7 @@ def test_ingest_returns_the_content_hash_and_records_counts(ingested):
     folder = Path(dataset.path)
     digest = hashlib.sha256((folder / DATASET_EXAMPLES).read_bytes() + (folder / DATASET_LABELS).read_bytes())
     assert version == digest.hexdigest() == dataset.metadata["version"]
-    assert set(dataset.metadata["counts"]) == set(SPLITS)
+    assert set(dataset.metadata["counts"]) == set(ALL_SPLITS)
     assert dataset.metadata["counts"]["test"]["intent"] > 0
 
 

@@ -91,6 +91,7 @@ def test_needed_outputs_always_include_the_route():
     assert needed_outputs([frozenset({"sentiment"})]) == (ROUTE_LOGITS, SENTIMENT_LOGITS)
     assert needed_outputs([frozenset({"replies"}), frozenset({"slots"})]) == (
         ROUTE_LOGITS,
+        INTENT_LOGITS,
         SLOT_LOGITS,
         SENTENCE_EMBEDDING,
     )
@@ -102,7 +103,7 @@ def test_decode_answers_each_row_with_the_heads_of_its_route(decoder, outputs):
     assert list(command) == ["route", "intent", "slots", "sentiment", "model_version"]
     assert command["route"]["label"] == "command"
     assert command["intent"]["label"] == "HassTurnOn"
-    assert command["slots"] == [{"name": "area", "value": "kitchen", "start": 12, "end": 19}]
+    assert command["slots"] == [{"name": "area", "value": "kitchen", "text": "kitchen", "start": 12, "end": 19}]
     assert command["model_version"] == "7"
 
     assert list(chitchat) == ["route", "sentiment", "replies", "model_version"]
@@ -122,7 +123,7 @@ def test_decode_scores_are_softmax_probabilities_and_cosine_similarities(decoder
 def test_decode_with_tasks_leaves_out_the_heads_not_asked_for(decoder, outputs):
     answers = decoder.decode(TEXTS, OFFSETS, outputs, tasks=[frozenset({"slots"}), frozenset({"slots"})])
     assert answers[0] == {
-        "slots": [{"name": "area", "value": "kitchen", "start": 12, "end": 19}],
+        "slots": [{"name": "area", "value": "kitchen", "text": "kitchen", "start": 12, "end": 19}],
         "model_version": "7",
     }
     assert answers[1] == {"model_version": "7"}

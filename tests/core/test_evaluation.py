@@ -38,7 +38,7 @@ def test_a_model_that_learned_the_toy_task_scores_full_marks_where_it_can(tiny_m
 def _predictions(query_vectors: np.ndarray, replies: dict[str, np.ndarray]) -> evaluation.Predictions:
     n = len(query_vectors)
     empty = np.zeros(n, dtype=int)
-    return evaluation.Predictions(empty, empty, empty, [[]] * n, [[]] * n, query_vectors, replies)
+    return evaluation.Predictions(empty, empty, empty, [None] * n, query_vectors, replies)
 
 
 def test_retrieval_ranks_the_true_reply_among_every_distinct_reply():

@@ -13,7 +13,7 @@ def test_the_challenger_loads_by_alias_and_answers_every_head(tracking, tiny_bun
     model = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL_NAME}@{CHALLENGER_ALIAS}")
     command, chitchat = model.predict(["turn on the kitchen lights", "how are you"])
     assert command["route"]["label"] == "command" and command["intent"]["label"] == "HassTurnOn"
-    assert command["slots"] == [{"name": "area", "value": "kitchen", "start": 12, "end": 19}]
+    assert command["slots"] == [{"name": "area", "value": "kitchen", "text": "kitchen", "start": 12, "end": 19}]
     assert "replies" not in command
     assert chitchat["route"]["label"] == "chitchat" and len(chitchat["replies"]) == 3
     assert "intent" not in chitchat and "slots" not in chitchat

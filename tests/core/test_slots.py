@@ -1,29 +1,90 @@
-"""BIO slot tags over tokens and back to character spans."""
+"""BIO slot tags over tokens, and decoding the slot head into spans and complete frames."""
 
 import numpy as np
 
-from mtassist.slots import IGNORE_INDEX, slot_tags, spans_to_tag_ids, tag_ids_to_spans
+from mtassist.frames import FrameRules
+from mtassist.slots import IGNORE_INDEX, decode_frame, decode_spans, slot_tags, spans_to_tag_ids, words
 from mtassist.tokenization import encode
+
+TAGS = slot_tags(["area", "brightness", "domain", "name"])
+
+
+def _logits_for(tag_ids: np.ndarray) -> np.ndarray:
+    """Slot logits that favour the given tag per token (IGNORE_INDEX -> O)."""
+    logits = np.zeros((len(tag_ids), len(TAGS)), dtype=np.float32)
+    logits[np.arange(len(tag_ids)), np.where(tag_ids == IGNORE_INDEX, 0, tag_ids)] = 5.0
+    return logits
 
 
 def test_slot_spans_survive_tagging_and_decoding(tokenizer):
     text = "set the living room brightness to 40"
     spans = [
-        {"name": "area", "value": "living room", "start": 8, "end": 19},
-        {"name": "brightness", "value": "40", "start": 34, "end": 36},
+        {"name": "area", "text": "living room", "start": 8, "end": 19},
+        {"name": "brightness", "text": "40", "start": 34, "end": 36},
     ]
-    tags = slot_tags(["area", "brightness"])
     offsets = encode(tokenizer, [text])["offsets"][0]
-    tag_ids = spans_to_tag_ids(offsets, spans, {t: i for i, t in enumerate(tags)})
+    tag_ids = spans_to_tag_ids(
+        offsets, [*spans, {"name": "domain", "value": "light"}], {t: i for i, t in enumerate(TAGS)}
+    )
     assert tag_ids[0] == IGNORE_INDEX and tag_ids[-1] == IGNORE_INDEX
-    assert [tags[t] for t in tag_ids if t != IGNORE_INDEX].count("I-area") == 1
-    decoded = tag_ids_to_spans(text, offsets, np.where(tag_ids == IGNORE_INDEX, 0, tag_ids), tags)
-    assert decoded == spans
+    assert [TAGS[t] for t in tag_ids if t != IGNORE_INDEX].count("I-area") == 1
+    assert decode_spans(text, offsets, _logits_for(tag_ids), TAGS) == spans
 
 
-def test_inside_tag_without_begin_starts_a_span(tokenizer):
-    text = "kitchen lights"
-    tags = slot_tags(["area"])
+def test_words_join_sub_word_tokens_and_split_off_punctuation(tokenizer):
+    text = "dim Emma's nightlight!"
     offsets = encode(tokenizer, [text])["offsets"][0]
-    decoded = tag_ids_to_spans(text, offsets, [0, tags.index("I-area"), 0, 0], tags)
-    assert decoded == [{"name": "area", "value": "kitchen", "start": 0, "end": 7}]
+    spelled = [text[offsets[w[0]][0] : offsets[w[-1]][1]] for w in words(text, offsets)]
+    assert spelled == ["dim", "Emma", "'", "s", "nightlight", "!"]
+
+
+def test_an_inside_tag_never_starts_a_span_and_spans_cover_whole_words(tokenizer):
+    text = "kitchen nightlight"
+    offsets = encode(tokenizer, [text])["offsets"][0]
+    logits = np.zeros((len(offsets), len(TAGS)), dtype=np.float32)
+    logits[1, TAGS.index("I-area")] = 5.0  # "kitchen" wants I-area, B-area second best
+    logits[1, TAGS.index("B-area")] = 4.0
+    logits[2, TAGS.index("B-name")] = 5.0  # the first piece of "nightlight" decides the word
+    logits[3:, TAGS.index("O")] = 5.0
+    assert decode_spans(text, offsets, logits, TAGS) == [
+        {"name": "area", "start": 0, "end": 7, "text": "kitchen"},
+        {"name": "name", "start": 8, "end": 18, "text": "nightlight"},
+    ]
+
+
+def test_slot_names_the_intent_cannot_fill_are_never_decoded(tokenizer):
+    text = "turn on the kitchen"
+    offsets = encode(tokenizer, [text])["offsets"][0]
+    logits = np.zeros((len(offsets), len(TAGS)), dtype=np.float32)
+    logits[4, TAGS.index("B-brightness")] = 5.0
+    logits[4, TAGS.index("B-area")] = 3.0
+    assert decode_spans(text, offsets, logits, TAGS, allowed={"area"})[0]["name"] == "area"
+    assert decode_spans(text, offsets, logits, TAGS, allowed=None)[0]["name"] == "brightness"
+
+
+def test_a_frame_has_normalised_values_and_the_slots_its_intent_implies(tokenizer):
+    rules = FrameRules(
+        values={"domain": {"lights": "light"}},
+        numeric=frozenset({"brightness"}),
+        intent_slots={"HassLightSet": ("area", "brightness", "domain")},
+        implied={"HassLightSet": {"": {"domain": "light"}}},
+    )
+    text = "set the Living Room lights to fifty percent"
+    offsets = encode(tokenizer, [text])["offsets"][0]
+    spans = [
+        {"name": "area", "start": 8, "end": 19},
+        {"name": "domain", "start": 20, "end": 26},
+        {"name": "brightness", "start": 30, "end": 35},
+    ]
+    tag_ids = spans_to_tag_ids(offsets, spans, {t: i for i, t in enumerate(TAGS)})
+    frame = decode_frame(text, offsets, _logits_for(tag_ids), TAGS, "HassLightSet", rules)
+    assert [(s["name"], s["value"], s["text"]) for s in frame] == [
+        ("area", "Living Room", "Living Room"),
+        ("domain", "light", "lights"),
+        ("brightness", 50, "fifty"),
+    ]
+    no_domain_word = decode_frame(
+        "dim the Den", encode(tokenizer, ["dim the Den"])["offsets"][0],
+        np.zeros((6, len(TAGS)), dtype=np.float32), TAGS, "HassLightSet", rules,
+    )  # fmt: skip
+    assert no_domain_word == [{"name": "domain", "value": "light"}]

@@ -18,6 +18,7 @@ from mtassist.contracts import (
     INTENT_NONE,
     ROUTE_LABELS,
     SENTIMENT_LABELS,
+    SPLIT_UNSEEN_VALUES,
     SPLITS,
     TASKS,
 )
@@ -73,11 +74,36 @@ def test_the_version_is_the_sha256_of_examples_then_labels(small_dataset: Path) 
     assert manifest["config"]["seed"] == DatasetConfig.small().seed
 
 
-def test_no_group_spans_two_splits(rows: list[dict]) -> None:
+def test_no_group_spans_two_template_splits(rows: list[dict]) -> None:
     splits_of = defaultdict(set)
     for row in rows:
-        splits_of[row["group"]].add(row["split"])
+        if row["split"] != SPLIT_UNSEEN_VALUES:
+            splits_of[row["group"]].add(row["split"])
     assert all(len(splits) == 1 for splits in splits_of.values())
+
+
+def test_unseen_values_fill_training_templates_with_held_out_values_only(rows: list[dict]) -> None:
+    unseen = [row for row in rows if row["split"] == SPLIT_UNSEEN_VALUES]
+    assert unseen and all(row["route"] == "command" for row in unseen)
+    train_groups = {row["group"] for row in rows if row["split"] == "train"}
+    assert {row["group"] for row in unseen} <= train_groups
+    seen_values = {slot["text"] for row in rows if row["split"] != SPLIT_UNSEEN_VALUES for slot in row["slots"] or ()
+                   if slot["name"] in ("area", "floor") and "text" in slot}  # fmt: skip
+    held = [slot["text"] for row in unseen for slot in row["slots"] if slot["name"] in ("area", "floor")]
+    assert held and not set(held) & seen_values
+
+
+def test_noisy_copies_are_training_rows_whose_spans_follow_the_noise(rows: list[dict]) -> None:
+    noisy = [row for row in rows if row["id"].endswith("~noisy")]
+    assert noisy and all(row["split"] == "train" for row in noisy)
+    originals = {row["id"]: row for row in rows}
+    for row in noisy:
+        original = originals[row["id"].removesuffix("~noisy")]
+        assert row["text"] != original["text"] and row["route"] == original["route"]
+        for slot, clean in zip(row["slots"] or (), original["slots"] or (), strict=True):
+            assert slot["value"] == clean["value"]
+            if "start" in slot:
+                assert row["text"][slot["start"] : slot["end"]] == slot["text"]
 
 
 def test_no_text_appears_in_two_splits(rows: list[dict]) -> None:
@@ -98,6 +124,7 @@ def test_labels_hold_the_fixed_spaces_none_first_and_bio_slot_tags(small_dataset
     assert tags[0] == "O" and names == sorted(names)
     assert tags[1:] == [f"{p}-{n}" for n in names for p in ("B", "I")]
     used = {slot["name"] for row in rows for slot in row["slots"] or ()}
+    assert "domain" in names and labels["frames"]["values"]["domain"]["lights"] == "light"
     assert used <= set(names)
     assert {row["intent"] for row in rows if row["intent"]} <= set(labels["intent"])
 
@@ -108,14 +135,22 @@ def test_command_rows_carry_intent_and_exact_slot_spans(rows: list[dict]) -> Non
     for row in commands:
         assert row["intent"].startswith("Hass") and row["sentiment"] is None and row["response"] is None
         for slot in row["slots"]:
-            assert row["text"][slot["start"] : slot["end"]] == slot["value"]
+            assert slot["value"] is not None
+            if "start" in slot:
+                assert row["text"][slot["start"] : slot["end"]] == slot["text"]
 
 
 def test_conversational_rows_have_intent_none_no_slots_and_a_reply(rows: list[dict]) -> None:
-    talk = [r for r in rows if r["route"] in ("chitchat", "faq")]
+    talk = [r for r in rows if r["route"] in ("chitchat", "faq") and r["source"] != "world"]
     assert {r["source"] for r in talk} == {"chitchat", "chatterbot"}
     assert all(r["intent"] == INTENT_NONE and r["slots"] == [] and r["response"] for r in talk)
     assert all(r["sentiment"] is None for r in talk)
+
+
+def test_questions_about_the_world_are_faq_without_a_reply(rows: list[dict]) -> None:
+    world = [r for r in rows if r["source"] == "world"]
+    assert world and all(r["route"] == "faq" and r["intent"] == INTENT_NONE and r["response"] is None for r in world)
+    assert {r["split"] for r in world} >= {"train", "test"}
 
 
 def test_sentiment_rows_carry_only_a_sentiment_label(rows: list[dict]) -> None:

@@ -77,7 +77,11 @@ def broken(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
         leaked = first(rows, source="vader-movies", split="test")
         leaked["text"] = first(rows, source="vader-nyt", split="train")["text"]
         planted["leaked_text"] = leaked["text"]
-        commands = [r for r in rows if r["route"] == "command" and r["split"] == "train" and r["slots"]]
+        commands = [
+            r
+            for r in rows
+            if r["route"] == "command" and r["split"] == "train" and r["slots"] and "start" in r["slots"][0]
+        ]
         commands[0]["slots"][0]["start"] += 1
         commands[1]["intent"] = "HassMakeCoffee"
         commands[3]["text"], commands[3]["slots"] = commands[2]["text"], commands[2]["slots"]

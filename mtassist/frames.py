@@ -1,0 +1,162 @@
+"""Complete command frames from predicted slot spans: normalised values, implied slots, allowed names.
+
+The slot head finds spans; an application needs values it can act on. `FrameRules` travels with
+every model inside its label space (`labels.json`, key `frames`), derived once from the templates
+at ingest (`mtassist.data.frame_rules`), so nothing is re-derived at serving time:
+
+- `values`: spoken text -> value per slot name, from the templates' slot lists
+  ("blinds" -> "blind", "warm white" -> 2700) and the domain cue words ("lights" -> "light");
+- `numeric`: slot names whose values are numbers ("fifty" -> 50, "94.5" -> 94.5);
+- `intent_slots`: the slot names each intent's templates can fill; the decoder tags no other;
+- `implied`: slots an intent's templates set without speaking them, by trigger: "" for every
+  template of the intent, or a spoken slot name ("device_class" -> domain `cover`).
+
+Torch- and hassil-free: the Triton python-backend models use it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mtassist.data.text import fold_text
+
+_UNITS = {
+    word: n
+    for n, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
+_TENS = {
+    word: 10 * n
+    for n, word in enumerate(["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+    if n > 1
+}
+_SCALES = {"hundred": 100, "thousand": 1000}
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+
+
+def parse_number(text: str) -> int | float | None:
+    """A number spoken as digits ("50", "94.5 °", "70%") or as English words ("one hundred")."""
+    match = _NUMBER.search(text)
+    if match:
+        number = float(match.group().replace(",", "."))
+        return int(number) if number.is_integer() else number
+    words = [w for w in re.split(r"[\s-]+", fold_text(text)) if w and w != "and"]
+    if not words:
+        return None
+    total = current = 0
+    for word in words:
+        if word in _UNITS:
+            current += _UNITS[word]
+        elif word in _TENS:
+            current += _TENS[word]
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word == "thousand":
+            total += max(current, 1) * 1000
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+@dataclass(frozen=True)
+class FrameRules:
+    """How spans become a complete frame (see the module docstring)."""
+
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    numeric: frozenset[str] = frozenset()
+    intent_slots: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    implied: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> FrameRules:
+        data = data or {}
+        return cls(
+            values={name: dict(table) for name, table in data.get("values", {}).items()},
+            numeric=frozenset(data.get("numeric", ())),
+            intent_slots={intent: tuple(names) for intent, names in data.get("intent_slots", {}).items()},
+            implied={
+                intent: {trigger: dict(slots) for trigger, slots in by_trigger.items()}
+                for intent, by_trigger in data.get("implied", {}).items()
+            },
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "values": {name: dict(sorted(table.items())) for name, table in sorted(self.values.items())},
+            "numeric": sorted(self.numeric),
+            "intent_slots": {intent: list(names) for intent, names in sorted(self.intent_slots.items())},
+            "implied": {
+                intent: {trigger: dict(slots) for trigger, slots in sorted(by_trigger.items())}
+                for intent, by_trigger in sorted(self.implied.items())
+            },
+        }
+
+    def allowed_slots(self, intent: str) -> frozenset[str] | None:
+        """The slot names this intent can fill; None where the rules do not know the intent."""
+        names = self.intent_slots.get(intent)
+        return frozenset(names) if names is not None else None
+
+    def value(self, name: str, text: str) -> Any:
+        """The value of a spoken slot: a known mapping, a number, else the text itself."""
+        table = self.values.get(name, {})
+        key = fold_text(text)
+        if key in table:
+            return table[key]
+        if name in self.numeric:
+            number = parse_number(text)
+            if number is not None:
+                return number
+        return text
+
+    def complete(self, intent: str, spans: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """The frame: each span `{"name", "text", "start", "end"}` with its value, then implied slots.
+
+        An implied slot is added when no slot of that name was spoken and no entity was named
+        (a named entity brings its own domain from the home).
+        """
+        slots = [
+            {"name": s["name"], "value": self.value(s["name"], s["text"]), "text": s["text"], "start": s["start"],
+             "end": s["end"]}
+            for s in spans
+        ]  # fmt: skip
+        spoken = {slot["name"] for slot in slots}
+        if "name" in spoken:
+            return slots
+        by_trigger = self.implied.get(intent, {})
+        for trigger in ("", *sorted(spoken)):
+            for name, value in by_trigger.get(trigger, {}).items():
+                if name not in spoken:
+                    slots.append({"name": name, "value": value})
+                    spoken.add(name)
+        return slots
+
+
+def frame_key(slots: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """What frame accuracy compares: each slot's name and folded value, order-free."""
+    return tuple(sorted((str(s["name"]), fold_text(str(s["value"]))) for s in slots))
