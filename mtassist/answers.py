@@ -37,6 +37,8 @@ from mtassist.contracts import (
     ROUTE_COMMAND,
     TRITON_INPUT_TASKS,
 )
+from mtassist.errors import BadRequest
+from mtassist.home import HomeContext, resolve_frame
 from mtassist.labels import LabelSpace
 from mtassist.slots import decode_frame
 
@@ -56,10 +58,6 @@ HEAD_OUTPUTS: dict[str, tuple[str, ...]] = {
 _SCORE_DIGITS = 6
 UNREGISTERED = "unregistered"
 """The `model_version` of answers from a bundle that no registry version was deployed from."""
-
-
-class BadRequest(ValueError):
-    """A request the caller must fix; its message goes back to the caller as a Triton error."""
 
 
 # --- the heads asked for --------------------------------------------------------------------------------
@@ -193,6 +191,7 @@ class AnswerDecoder:
         outputs: Mapping[str, np.ndarray],
         tasks: Sequence[frozenset[str]] | None = None,
         by_route: bool = True,
+        contexts: Sequence[HomeContext | None] | None = None,
     ) -> list[dict]:
         """One answer per text.
 
@@ -203,10 +202,12 @@ class AnswerDecoder:
             tasks: the heads wanted per row; all heads when None.
             by_route: leave out the heads not relevant to each row's route (the `assistant`
                 contract); False answers every wanted head (the ensemble).
+            contexts: each row's home (the CONTEXT input), or None; slots resolve against it.
         """
         batch = len(texts)
         tasks = list(tasks) if tasks is not None else [ALL_HEADS] * batch
-        self._check(batch, offsets, outputs, tasks)
+        contexts = list(contexts) if contexts is not None else [None] * batch
+        self._check(batch, offsets, outputs, tasks, contexts)
         routes = _labelled(softmax(outputs[ROUTE_LOGITS]), self.labels.route)
         heads = [answer_heads(route["label"], wanted, by_route) for route, wanted in zip(routes, tasks)]
         needed = set().union(*heads) if heads else set()
@@ -220,8 +221,8 @@ class AnswerDecoder:
             decoded["replies"] = self.bank.top_k(outputs[SENTENCE_EMBEDDING], self.top_k)
         if "slots" in needed:
             decoded["slots"] = [
-                decode_frame(text, offsets[row], outputs[SLOT_LOGITS][row], self.labels.slot_tags,
-                             decoded["intent"][row]["label"], self.labels.frames)
+                self._frame(text, offsets[row], outputs[SLOT_LOGITS][row], decoded["intent"][row]["label"],
+                            contexts[row])
                 if "slots" in heads[row]
                 else None
                 for row, text in enumerate(texts)
@@ -231,11 +232,25 @@ class AnswerDecoder:
             for row, row_heads in enumerate(heads)
         ]
 
+    def _frame(
+        self, text: str, offsets: np.ndarray, slot_logits: np.ndarray, intent: str, context: HomeContext | None
+    ) -> list[dict]:
+        rules = self.labels.frames
+        frame = decode_frame(text, offsets, slot_logits, self.labels.slot_tags, intent, rules)
+        return resolve_frame(frame, context, rules.allowed_slots(intent))
+
     def _check(
-        self, batch: int, offsets: np.ndarray, outputs: Mapping[str, np.ndarray], tasks: Sequence[frozenset[str]]
+        self,
+        batch: int,
+        offsets: np.ndarray,
+        outputs: Mapping[str, np.ndarray],
+        tasks: Sequence[frozenset[str]],
+        contexts: Sequence[HomeContext | None],
     ) -> None:
         if len(tasks) != batch:
             raise ValueError(f"{len(tasks)} task sets for {batch} texts")
+        if len(contexts) != batch:
+            raise ValueError(f"{len(contexts)} contexts for {batch} texts")
         missing = [name for name in needed_outputs(tasks) if name not in outputs]
         if missing:
             raise ValueError(f"the encoder outputs lack {', '.join(missing)}")

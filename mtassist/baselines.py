@@ -3,7 +3,10 @@
 - sentiment: the VADER lexicon and rules (`vaderSentiment`, the same package whose rated
   sentences are the data), compound score >= 0.05 positive, <= -0.05 negative, else neutral;
 - replies: BM25 over the reply texts, and the pretrained encoder before any fine-tuning (mean
-  pooled, cosine), each ranking the same candidates as the model's `response_*` metrics.
+  pooled, cosine), each ranking the same candidates as the model's `response_*` metrics;
+- commands: Home Assistant's own recognizer (hassil's `recognize_best`) with every English
+  template and the same areas, floors and entity names the sentences were filled from; a
+  sentence it recognizes is a command, one it does not is not.
 
 Each function takes dataset rows and returns metrics named as `mtassist.evaluation` names them.
 """
@@ -17,7 +20,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mtassist.evaluation import ranks_of_true_replies, retrieval_metrics, sentiment_by_source
+from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND
+from mtassist.data.slot_values import ValuePools
+from mtassist.evaluation import ranks_of_true_replies, retrieval_metrics, sentiment_by_source, span_f1
+from mtassist.frames import frame_key
 
 VADER_POSITIVE = 0.05
 """VADER's own thresholds on the compound score."""
@@ -107,3 +113,45 @@ def encoder_retrieval(model_dir: str, rows: Sequence[dict], max_length: int) -> 
     scores = embed([row["text"] for row in queries]) @ embed(replies).T
     truth = np.array([replies.index(row["response"]) for row in queries])
     return retrieval_metrics(ranks_of_true_replies(scores, truth))
+
+
+def hassil_commands(rows: Sequence[dict], pools: ValuePools) -> dict[str, float]:
+    """Home Assistant's recognizer on the rows with a route: route_accuracy, intent_accuracy,
+    slot_f1 and frame_accuracy, computed as for the model."""
+    from hassil import recognize_best
+
+    from mtassist.data.templates import load_intents, slot_lists_for_recognition
+
+    intents, lists = load_intents(), slot_lists_for_recognition(pools)
+    routed = [row for row in rows if row["route"] is not None]
+    route_hits, commands, intent_hits, frame_hits, gold, found = 0, 0, 0, 0, [], []
+    for row in routed:
+        result = recognize_best(row["text"], intents, slot_lists=lists, language="en")
+        is_command = row["route"] == ROUTE_COMMAND
+        route_hits += (result is not None) == is_command
+        if not is_command or row["intent"] in (None, INTENT_NONE):
+            continue
+        commands += 1
+        slots = [] if result is None else [_slot(name, entity) for name, entity in result.entities.items()]
+        gold.append(row["slots"] or [])
+        found.append(slots)
+        right_intent = result is not None and result.intent.name == row["intent"]
+        intent_hits += right_intent
+        frame_hits += right_intent and frame_key(slots) == frame_key(row["slots"] or [])
+    return {
+        "route_accuracy": route_hits / len(routed) if routed else 0.0,
+        "intent_accuracy": intent_hits / commands if commands else 0.0,
+        "slot_f1": span_f1(gold, found),
+        "frame_accuracy": frame_hits / commands if commands else 0.0,
+    }
+
+
+def _slot(name: str, entity) -> dict:
+    """A recognized entity as a frame slot; spoken ones with their span."""
+    value = entity.value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    span = getattr(entity, "text_span", None)
+    if entity.text and span is not None:
+        return {"name": name, "value": value, "text": entity.text, "start": span[0], "end": span[1]}
+    return {"name": name, "value": value}

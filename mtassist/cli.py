@@ -95,12 +95,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_context(path: str | None) -> str | None:
+    """The --context file's JSON, checked here so that a bad file is named before anything is sent."""
+    from mtassist.errors import BadRequest, MtassistError
+    from mtassist.home import parse_context
+
+    if path is None:
+        return None
+    try:
+        raw = Path(path).read_bytes()
+        parse_context(raw)
+    except OSError as error:
+        raise MtassistError(f"--context {path}: cannot read it ({error.strerror})") from error
+    except BadRequest as error:
+        raise MtassistError(f"--context {path}: {error}") from error
+    return raw.decode("utf-8")
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from mtassist.serving.client import AssistantClient
 
     tasks = [t.strip() for t in args.tasks.split(",")] if args.tasks else None
+    context = _read_context(args.context)
     with AssistantClient(args.url) as client:
-        for answer in client.ask(args.text, tasks=tasks):
+        for answer in client.ask(args.text, tasks=tasks, context=context):
             print(json.dumps(answer, indent=2, ensure_ascii=False))
     return 0
 
@@ -182,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("text", nargs="+", help="one or more utterances")
     ask.add_argument("--url", default=Settings.from_env().triton_url, help="Triton gRPC address (host:port)")
     ask.add_argument("--tasks", help="comma-separated heads to answer (default all)")
+    ask.add_argument(
+        "--context", metavar="FILE", help='the home\'s names, a JSON object {"areas", "floors", "names", "area"}'
+    )
     ask.set_defaults(handler=cmd_ask)
 
     report = commands.add_parser("report", help="write a report from the latest local pipeline run")

@@ -40,8 +40,6 @@ SPLITS: tuple[str, ...] = ("train", "validation", "test")
 SPLIT_UNSEEN_VALUES = "test_values"
 """Commands from training templates filled with held-out areas, floors, names and wildcard values."""
 ALL_SPLITS: tuple[str, ...] = (*SPLITS, SPLIT_UNSEEN_VALUES)
-EVALUATION_SPLITS: tuple[str, ...] = ("test", SPLIT_UNSEEN_VALUES)
-"""The splits evaluate reports: unseen templates, unseen values."""
 DATASET_EXAMPLES = "examples.jsonl"
 """One JSON object per utterance with the columns in `EXAMPLE_COLUMNS`."""
 DATASET_LABELS = "labels.json"
@@ -158,6 +156,12 @@ TRITON_INPUT_TEXT = "TEXT"
 """TYPE_STRING, one utterance per batch row."""
 TRITON_INPUT_TASKS = "TASKS"
 """TYPE_STRING, optional, comma-separated heads out of ANSWER_HEADS; default all."""
+TRITON_INPUT_CONTEXT = "CONTEXT"
+"""TYPE_STRING, optional, one JSON object per row (or one for every row): the home's names,
+{"areas": [str], "floors": [str], "names": [{"name": str, "domain": str}], "area": str}, every key
+optional. Name, area and floor slots resolve to the closest known name; `area` is the speaker's."""
+CONTEXT_MAX_BYTES = 256 * 1024
+"""The largest CONTEXT row accepted (a home of 1,000 entity names is about 64 KB)."""
 TRITON_OUTPUT_JSON = "JSON"
 """TYPE_STRING, one JSON answer per batch row (see `Answer`)."""
 TRITON_TOKEN_OFFSETS = "token_offsets"

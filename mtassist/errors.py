@@ -10,3 +10,7 @@ class MtassistError(Exception):
 
 
 USER_ERRORS: tuple[type[BaseException], ...] = (MtassistError,)
+
+
+class BadRequest(ValueError):
+    """A request the caller must fix; its message goes back to the caller as a Triton error."""

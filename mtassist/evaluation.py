@@ -16,12 +16,14 @@ Slots are scored as users get them: decoded at word level for the predicted inte
 frame_accuracy counts a command right when its intent and its complete frame (every slot's name
 and normalised value, implied slots included) are.
 
-`evaluate_splits` adds the command metrics on the unseen-values split (`unseen_values_*`) and on
-the test split with training noise applied (`noisy_*`).
+`evaluate_splits` adds the command metrics on the unseen-values split (`unseen_values_*`), on
+the test split with training noise applied (`noisy_*`), and on that noisy split with the home's
+names as CONTEXT (`noisy_context_*`: every seen area, floor and entity name, about 1,060).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -31,7 +33,9 @@ from transformers import PreTrainedTokenizerBase
 
 from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND, SCORE_METRICS, SENTIMENT_LABELS, SPLIT_UNSEEN_VALUES
 from mtassist.data.noise import noisy_rows
+from mtassist.data.slot_values import SEEN
 from mtassist.frames import frame_key
+from mtassist.home import HomeContext, parse_context, resolve_frame
 from mtassist.model.multitask import MultiTaskModel
 from mtassist.seeding import DEFAULT_SEED
 from mtassist.slots import decode_frame
@@ -67,7 +71,11 @@ class Evaluation:
 
 @torch.no_grad()
 def predict(
-    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, rows: Sequence[dict], max_length: int
+    model: MultiTaskModel,
+    tokenizer: PreTrainedTokenizerBase,
+    rows: Sequence[dict],
+    max_length: int,
+    context: HomeContext | None = None,
 ) -> Predictions:
     model.eval()
     labels = model.labels
@@ -83,12 +91,13 @@ def predict(
         slot_logits = output.slot_logits.float().cpu().numpy()
         intents = intent[-1]
         for i, row in enumerate(chunk):
-            frames.append(
-                decode_frame(row["text"], encoded["offsets"][i], slot_logits[i], labels.slot_tags,
-                             labels.intent[intents[i]], labels.frames)
-                if row["slots"] is not None and row["route"] == ROUTE_COMMAND
-                else None
-            )  # fmt: skip
+            if row["slots"] is None or row["route"] != ROUTE_COMMAND:
+                frames.append(None)
+                continue
+            intent_name = labels.intent[intents[i]]
+            frame = decode_frame(row["text"], encoded["offsets"][i], slot_logits[i], labels.slot_tags, intent_name,
+                                 labels.frames)  # fmt: skip
+            frames.append(resolve_frame(frame, context, labels.frames.allowed_slots(intent_name)))
     replies = sorted({row["response"] for row in rows if row["response"] is not None})
     reply_embeddings = _embed(model, tokenizer, replies, max_length)
     return Predictions(
@@ -121,11 +130,16 @@ def _embed(
 
 
 def evaluate(
-    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, rows: Sequence[dict], max_length: int
+    model: MultiTaskModel,
+    tokenizer: PreTrainedTokenizerBase,
+    rows: Sequence[dict],
+    max_length: int,
+    context: HomeContext | None = None,
 ) -> Evaluation:
+    """Every head's metrics on these rows; with `context`, frames are resolved against that home."""
     rows = list(rows)
     labels = model.labels
-    predictions = predict(model, tokenizer, rows, max_length)
+    predictions = predict(model, tokenizer, rows, max_length, context)
     metrics: dict[str, float] = {}
     confusion: dict[str, list[list[int]]] = {}
 
@@ -195,13 +209,16 @@ def evaluate_splits(
 ) -> Evaluation:
     """`evaluate` on the test split, with COMMAND_METRICS on unseen values and on the noisy test split."""
     evaluation = evaluate(model, tokenizer, splits["test"], max_length)
+    noisy = noisy_rows([row for row in splits["test"] if row["route"] is not None], NOISE_SEED)
+    home = parse_context(json.dumps(SEEN.home()).encode("utf-8"))
     extra = {
-        "unseen_values": splits.get(SPLIT_UNSEEN_VALUES, []),
-        "noisy": noisy_rows([row for row in splits["test"] if row["route"] is not None], NOISE_SEED),
+        "unseen_values": (splits.get(SPLIT_UNSEEN_VALUES, []), None),
+        "noisy": (noisy, None),
+        "noisy_context": (noisy, home),
     }
-    for prefix, rows in extra.items():
+    for prefix, (rows, context) in extra.items():
         if rows:
-            metrics = evaluate(model, tokenizer, rows, max_length).metrics
+            metrics = evaluate(model, tokenizer, rows, max_length, context).metrics
             evaluation.metrics.update({f"{prefix}_{name}": metrics[name] for name in COMMAND_METRICS})
     return evaluation
 

@@ -55,19 +55,10 @@ _TENS = {
     for n, word in enumerate(["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
     if n > 1
 }
-_SCALES = {"hundred": 100, "thousand": 1000}
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 
 
-def parse_number(text: str) -> int | float | None:
-    """A number spoken as digits ("50", "94.5 °", "70%") or as English words ("one hundred")."""
-    match = _NUMBER.search(text)
-    if match:
-        number = float(match.group().replace(",", "."))
-        return int(number) if number.is_integer() else number
-    words = [w for w in re.split(r"[\s-]+", fold_text(text)) if w and w != "and"]
-    if not words:
-        return None
+def _words_to_integer(words: list[str]) -> int | None:
     total = current = 0
     for word in words:
         if word in _UNITS:
@@ -82,6 +73,25 @@ def parse_number(text: str) -> int | float | None:
         else:
             return None
     return total + current
+
+
+def parse_number(text: str) -> int | float | None:
+    """A number spoken as digits ("50", "94.5 °", "70%") or English words ("one hundred", "thirty one point five")."""
+    match = _NUMBER.search(text)
+    if match:
+        number = float(match.group().replace(",", "."))
+        return int(number) if number.is_integer() else number
+    words = [w for w in re.split(r"[\s-]+", fold_text(text)) if w and w != "and"]
+    whole, _, decimals = " ".join(words).partition("point")
+    integer = _words_to_integer(whole.split()) if whole.strip() else (0 if decimals else None)
+    if integer is None or not (whole.strip() or decimals.strip()):
+        return None
+    if not decimals.strip():
+        return integer
+    digits = [_UNITS.get(word) for word in decimals.split()]
+    if any(digit is None or digit > 9 for digit in digits):
+        return None
+    return float(f"{integer}.{''.join(map(str, digits))}")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 
 MODELS = ("teacher", "student")
 
+COMMAND_SPLITS: tuple[tuple[str, str, str | None], ...] = (
+    ("unseen templates (test)", "", "hassil"),
+    ("unseen values", "unseen_values_", "hassil unseen values"),
+    ("noisy test", "noisy_", "hassil noisy"),
+    ("noisy test, home names as CONTEXT", "noisy_context_", None),
+)
+"""(what, metric prefix of the evaluate step, hassil baseline) for the commands table."""
+COMMAND_COLUMNS: tuple[str, ...] = ("route_accuracy", "intent_accuracy", "slot_f1", "frame_accuracy")
+
 HEAD_METRICS: tuple[tuple[str, str], ...] = (
     ("route", "route_accuracy"),
     ("intent", "intent_accuracy"),
@@ -58,8 +67,12 @@ def quality_figures(
 ) -> QualityFigures:
     """The run's evaluation and the baselines on its test split; with `single_task`, also each
     head fine-tuned alone with that configuration (five trainings: minutes on a CPU)."""
-    from mtassist.baselines import bm25_retrieval, encoder_retrieval, vader_sentiment
+    from mtassist.baselines import bm25_retrieval, encoder_retrieval, hassil_commands, vader_sentiment
+    from mtassist.contracts import SPLIT_UNSEEN_VALUES
     from mtassist.data.dataset import rows_by_split
+    from mtassist.data.noise import noisy_rows
+    from mtassist.data.slot_values import HELD_OUT, SEEN
+    from mtassist.evaluation import NOISE_SEED
 
     evaluation = json.loads(Path(evaluation_path).read_text())
     manifest = json.loads((Path(dataset_dir) / DATASET_MANIFEST).read_text())
@@ -73,6 +86,11 @@ def quality_figures(
             "vader": vader_sentiment(test_rows),
             "bm25": bm25_retrieval(test_rows),
             "untuned encoder": encoder_retrieval(encoder_dir, test_rows, max_length),
+            "hassil": hassil_commands(test_rows, SEEN),
+            "hassil unseen values": hassil_commands(splits[SPLIT_UNSEEN_VALUES], HELD_OUT),
+            "hassil noisy": hassil_commands(
+                noisy_rows([row for row in test_rows if row["route"] is not None], NOISE_SEED), SEEN
+            ),
         },
         single_task=_single_task_figures(dataset_dir, splits, encoder_dir, single_task) if single_task else {},
     )
@@ -143,6 +161,7 @@ def quality_markdown(figures: QualityFigures, command: str) -> str:
     for source in sorted(vader, key=lambda s: (s == "all", s)):
         cells = " | ".join(_cell(figures.models[name].get("sentiment_by_source", {}).get(source)) for name in models)
         lines.append(f"| {source} | {cells} | {_cell(vader[source])} |")
+    lines += _commands_section(figures, models)
     per_intent = {name: figures.models[name].get("per_intent", {}) for name in models}
     intents = sorted({intent for cells in per_intent.values() for intent in cells})
     lines += ["", "## Intent accuracy per intent", "", "| intent | test rows | " + " | ".join(models) + " |"]
@@ -155,10 +174,35 @@ def quality_markdown(figures: QualityFigures, command: str) -> str:
         "",
         "## Not measured yet",
         "",
-        "Home Assistant's own recognizer (hassil) on the training templates, the loss-weighting",
-        "comparison and noisy test sets are not in this report.",
+        "The loss-weighting comparison is not in this report.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _commands_section(figures: QualityFigures, models: list[str]) -> list[str]:
+    """Commands on each evaluation split: the models beside Home Assistant's recognizer."""
+    lines = [
+        "",
+        "## Commands: unseen templates, unseen values, noise",
+        "",
+        "| split | metric | " + " | ".join(models) + " | hassil recognizer |",
+        "|---" * (len(models) + 3) + "|",
+    ]
+    for split, prefix, baseline in COMMAND_SPLITS:
+        for metric in COMMAND_COLUMNS:
+            cells = " | ".join(_cell(figures.models[name]["metrics"].get(prefix + metric)) for name in models)
+            hassil = _cell(figures.baselines.get(baseline, {}).get(metric)) if baseline else ""
+            lines.append(f"| {split} | {metric} | {cells} | {hassil} |")
+    lines += [
+        "",
+        "slot_f1: spoken slots (name and exact span) as the answer gives them. frame_accuracy: intent",
+        "and every slot's name and normalised value right, implied slots included. Unseen values:",
+        "training templates filled with held-out areas, floors, entity names and wildcard values.",
+        "Noisy: the test split with the training noise (typos, a dropped filler word, casing, no",
+        "punctuation); without CONTEXT a misspelt name counts as wrong. hassil: Home Assistant's",
+        "recognizer with every template (the test templates included) and the same names.",
+    ]
+    return lines
 
 
 def log_to_mlflow(figures: QualityFigures, markdown: str) -> str:

@@ -19,6 +19,7 @@ from tritonclient.utils import InferenceServerException
 from mtassist.contracts import (
     TRITON_ASSISTANT_MODEL,
     TRITON_ENSEMBLE_MODEL,
+    TRITON_INPUT_CONTEXT,
     TRITON_INPUT_TASKS,
     TRITON_INPUT_TEXT,
     TRITON_OUTPUT_JSON,
@@ -75,24 +76,35 @@ class AssistantClient:
 
     # --- asking ---------------------------------------------------------------------------------
 
-    def ask(self, texts: Sequence[str], tasks: Sequence[str] | None = None) -> list[dict]:
-        """One answer per text (its shape: README.md, docs/architecture.md); `tasks` picks heads, default all."""
+    def ask(self, texts: Sequence[str], tasks: Sequence[str] | None = None, context: str | None = None) -> list[dict]:
+        """One answer per text (its shape: README.md, docs/architecture.md).
+
+        Args:
+            texts: the utterances.
+            tasks: the heads wanted, default all.
+            context: the home's names as one JSON object (the CONTEXT input), sent with every text.
+        """
         if isinstance(texts, str):
             raise TypeError("ask takes a list of texts; wrap the one text in a list")
         if not texts:
             raise ValueError("ask needs at least one text")
-        if tasks is not None and self.model == TRITON_ENSEMBLE_MODEL:
-            raise ValueError(f"{TRITON_ENSEMBLE_MODEL} answers every head; ask {TRITON_ASSISTANT_MODEL} to pick tasks")
+        if (tasks is not None or context is not None) and self.model == TRITON_ENSEMBLE_MODEL:
+            raise ValueError(
+                f"{TRITON_ENSEMBLE_MODEL} answers every head without a home; ask {TRITON_ASSISTANT_MODEL} "
+                "to pick tasks or send a context"
+            )
         size = self._batch_size()
         answers: list[dict] = []
         for start in range(0, len(texts), size):
-            answers += self._ask(list(texts[start : start + size]), tasks)
+            answers += self._ask(list(texts[start : start + size]), tasks, context)
         return answers
 
-    def _ask(self, texts: list[str], tasks: Sequence[str] | None) -> list[dict]:
+    def _ask(self, texts: list[str], tasks: Sequence[str] | None, context: str | None) -> list[dict]:
         inputs = [_string_input(TRITON_INPUT_TEXT, texts)]
         if tasks is not None:
             inputs.append(_string_input(TRITON_INPUT_TASKS, [",".join(tasks)] * len(texts)))
+        if context is not None:
+            inputs.append(_string_input(TRITON_INPUT_CONTEXT, [context] * len(texts)))
         outputs = [grpcclient.InferRequestedOutput(TRITON_OUTPUT_JSON)]
         result = self._call(self._client.infer, self.model, inputs, outputs=outputs, client_timeout=self.timeout_s)
         return [json.loads(value) for value in result.as_numpy(TRITON_OUTPUT_JSON).reshape(-1)]

@@ -1,4 +1,4 @@
-"""Reading the tensors of a Triton request: the utterances and the heads asked for.
+"""Reading the tensors of a Triton request: the utterances, the heads asked for and the home's names.
 
 Plain numpy, so that it is unit-tested without Triton. Every problem is a `BadRequest`, whose
 message goes back to the caller as an INVALID_ARG error.
@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from mtassist.answers import ALL_HEADS, BadRequest, parse_tasks
-from mtassist.contracts import TRITON_INPUT_TASKS, TRITON_INPUT_TEXT
+from mtassist.contracts import TRITON_INPUT_CONTEXT, TRITON_INPUT_TASKS, TRITON_INPUT_TEXT
+from mtassist.home import HomeContext, parse_context
 
 
 def read_texts(array: np.ndarray | None) -> list[str]:
@@ -32,14 +33,32 @@ def read_tasks(array: np.ndarray | None, batch_size: int) -> list[frozenset[str]
     """The heads wanted for each row: the TASKS tensor, one row or one per TEXT row; all if absent."""
     if array is None:
         return [ALL_HEADS] * batch_size
-    rows = _rows(array, TRITON_INPUT_TASKS)
+    rows = _per_text(array, TRITON_INPUT_TASKS, batch_size)
+    return [parse_tasks(_to_str(value, TRITON_INPUT_TASKS, index)) for index, value in enumerate(rows)]
+
+
+def read_contexts(array: np.ndarray | None, batch_size: int) -> list[HomeContext | None]:
+    """The home of each row: the CONTEXT tensor, one row or one per TEXT row; an empty row or none: no home."""
+    if array is None:
+        return [None] * batch_size
+    contexts = []
+    for index, value in enumerate(_per_text(array, TRITON_INPUT_CONTEXT, batch_size)):
+        raw = _to_str(value, TRITON_INPUT_CONTEXT, index).encode("utf-8")
+        try:
+            contexts.append(parse_context(raw) if raw.strip() else None)
+        except BadRequest as error:
+            raise BadRequest(f"row {index}: {error}") from error
+    return contexts
+
+
+def _per_text(array: np.ndarray, name: str, batch_size: int) -> list[object]:
+    """The rows of an optional input: one for every text, or one per text."""
+    rows = _rows(array, name)
     if len(rows) not in (1, batch_size):
         raise BadRequest(
-            f"{TRITON_INPUT_TASKS} has {len(rows)} rows for {batch_size} {TRITON_INPUT_TEXT} rows: "
-            "send one row, or one per text"
+            f"{name} has {len(rows)} rows for {batch_size} {TRITON_INPUT_TEXT} rows: send one row, or one per text"
         )
-    tasks = [parse_tasks(_to_str(value, TRITON_INPUT_TASKS, index)) for index, value in enumerate(rows)]
-    return tasks * batch_size if len(tasks) == 1 else tasks
+    return rows * batch_size if len(rows) == 1 else rows
 
 
 def _rows(array: np.ndarray | None, name: str) -> list[object]:

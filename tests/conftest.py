@@ -66,6 +66,7 @@ def tiny_model(label_space, tokenizer):
 
 def _row(text, route=None, intent=None, slots=None, sentiment=None, response=None):
     return {
+        "id": f"toy-{text}",
         "text": text,
         "route": route,
         "intent": intent,
@@ -86,7 +87,10 @@ def toy_rows() -> list[dict]:
             start = text.index(area)
             rows.append(
                 _row(
-                    text, "command", intent, [{"name": "area", "value": area, "start": start, "end": start + len(area)}]
+                    text,
+                    "command",
+                    intent,
+                    [{"name": "area", "value": area, "text": area, "start": start, "end": start + len(area)}],
                 )
             )
     for i, (question, answer) in enumerate(

@@ -160,6 +160,16 @@ class ValuePools:
             wildcards={name: _cut(values, held_out) for name, values in WILDCARD_VALUES.items()},
         )
 
+    def home(self) -> dict:
+        """These areas, floors and entity names as a home's CONTEXT object."""
+        return {
+            "areas": list(self.areas),
+            "floors": list(self.floors),
+            "names": [
+                {"name": name, "domain": domain} for domain, names in self.names_by_domain.items() for name in names
+            ],
+        }
+
 
 SEEN = ValuePools.part(held_out=False)
 HELD_OUT = ValuePools.part(held_out=True)

@@ -1,7 +1,7 @@
 """Triton model `assistant`: the BLS router behind the application contract.
 
-TEXT (and optionally TASKS) -> `tokenizer` -> `encoder` -> one JSON answer per row, with the
-heads asked for that are relevant to each row's route. Requests the dynamic batcher gathers
+TEXT (and optionally TASKS and CONTEXT) -> `tokenizer` -> `encoder` -> one JSON answer per row,
+with the heads asked for that are relevant to each row's route, names resolved against the home. Requests the dynamic batcher gathers
 share one tokenizer and one encoder call; a bad request gets its own error and the rest answer.
 """
 
@@ -20,14 +20,16 @@ from mtassist.contracts import (
     ONNX_INPUTS,
     TRITON_ASSISTANT_MODEL,
     TRITON_ENCODER_MODEL,
+    TRITON_INPUT_CONTEXT,
     TRITON_INPUT_TASKS,
     TRITON_INPUT_TEXT,
     TRITON_OUTPUT_JSON,
     TRITON_TOKEN_OFFSETS,
     TRITON_TOKENIZER_MODEL,
 )
+from mtassist.home import HomeContext
 from mtassist.serving.layout import PARAM_TOP_K_REPLIES
-from mtassist.serving.requests import read_tasks, read_texts
+from mtassist.serving.requests import read_contexts, read_tasks, read_texts
 from mtassist.serving.triton_models.common import (
     error_response,
     input_array,
@@ -48,32 +50,39 @@ class TritonPythonModel:
 
     def execute(self, requests: list) -> list:
         responses: list = [None] * len(requests)
-        jobs: list[tuple[int, list[str], list[frozenset[str]]]] = []
+        jobs: list[tuple[int, list[str], list[frozenset[str]], list[HomeContext | None]]] = []
         for index, request in enumerate(requests):
             try:
                 texts = read_texts(input_array(request, TRITON_INPUT_TEXT))
-                jobs.append((index, texts, read_tasks(input_array(request, TRITON_INPUT_TASKS), len(texts))))
+                tasks = read_tasks(input_array(request, TRITON_INPUT_TASKS), len(texts))
+                contexts = read_contexts(input_array(request, TRITON_INPUT_CONTEXT), len(texts))
+                jobs.append((index, texts, tasks, contexts))
             except BadRequest as error:
                 responses[index] = error_response(error, TRITON_ASSISTANT_MODEL)
         if jobs:
             try:
                 answers = self._answer(
-                    [text for _, texts, _ in jobs for text in texts], [t for _, _, tasks in jobs for t in tasks]
+                    [text for _, texts, _, _ in jobs for text in texts],
+                    [t for _, _, tasks, _ in jobs for t in tasks],
+                    [c for _, _, _, contexts in jobs for c in contexts],
                 )
                 start = 0
-                for index, texts, _ in jobs:
+                for index, texts, _, _ in jobs:
                     responses[index] = json_response(TRITON_OUTPUT_JSON, answers[start : start + len(texts)])
                     start += len(texts)
             except Exception as error:
-                for index, _, _ in jobs:
+                for index, *_ in jobs:
                     responses[index] = error_response(error, TRITON_ASSISTANT_MODEL)
         return responses
 
-    def _answer(self, texts: Sequence[str], tasks: Sequence[frozenset[str]]) -> list[dict]:
+    def _answer(
+        self, texts: Sequence[str], tasks: Sequence[frozenset[str]], contexts: Sequence[HomeContext | None]
+    ) -> list[dict]:
         answers: list[dict] = []
         for start in range(0, len(texts), self.max_batch_size):
             chunk_texts = texts[start : start + self.max_batch_size]
             chunk_tasks = tasks[start : start + self.max_batch_size]
+            chunk_contexts = contexts[start : start + self.max_batch_size]
             tokens = _infer(
                 TRITON_TOKENIZER_MODEL,
                 [string_tensor(TRITON_INPUT_TEXT, chunk_texts)],
@@ -84,7 +93,9 @@ class TritonPythonModel:
                 [pb_utils.Tensor(name, tokens[name]) for name in ONNX_INPUTS],
                 list(needed_outputs(chunk_tasks)),
             )
-            answers += self.decoder.decode(chunk_texts, tokens[TRITON_TOKEN_OFFSETS], heads, chunk_tasks)
+            answers += self.decoder.decode(
+                chunk_texts, tokens[TRITON_TOKEN_OFFSETS], heads, chunk_tasks, contexts=chunk_contexts
+            )
         return answers
 
 

@@ -51,3 +51,24 @@ def test_vader_sentiment_scores_each_source_and_all():
 def test_the_untuned_encoder_retrieves_paraphrases(minilm_dir):
     metrics = encoder_retrieval(minilm_dir, [_talk(text, reply) for text, reply in REPLIES], max_length=32)
     assert metrics["response_recall_at_1"] == 1.0
+
+
+def test_hassil_recognizes_commands_from_the_templates_and_nothing_else():
+    from mtassist.baselines import hassil_commands
+    from mtassist.data.slot_values import SEEN
+
+    area = SEEN.areas[0]
+    text = f"turn on the lights in the {area}"
+    start = text.index(area)
+    rows = [
+        {"text": text, "route": "command", "intent": "HassTurnOn",
+         "slots": [{"name": "area", "value": area, "text": area, "start": start, "end": start + len(area)},
+                   {"name": "domain", "value": "light"}]},
+        {"text": "trun onn teh lihgts", "route": "command", "intent": "HassTurnOn",
+         "slots": [{"name": "domain", "value": "light"}]},
+        {"text": "how are you today", "route": "chitchat", "intent": "none", "slots": []},
+        {"text": "i love it", "route": None, "intent": None, "slots": None},
+    ]  # fmt: skip
+    assert hassil_commands(rows, SEEN) == {
+        "route_accuracy": 2 / 3, "intent_accuracy": 0.5, "slot_f1": 1.0, "frame_accuracy": 0.5,
+    }  # fmt: skip

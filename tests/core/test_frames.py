@@ -10,7 +10,8 @@ from mtassist.frames import FrameRules, frame_key, parse_number
 @pytest.mark.parametrize(
     ("spoken", "number"),
     [("50", 50), ("94.5 °", 94.5), ("70%", 70), ("fifty", 50), ("twenty-five", 25), ("one hundred", 100),
-     ("two thousand seven hundred", 2700), ("loud", None)],
+     ("two thousand seven hundred", 2700), ("thirty-one point five", 31.5), ("point five", 0.5), ("loud", None),
+     ("", None)],
 )  # fmt: skip
 def test_parse_number_reads_digits_and_english_words(spoken: str, number: float | None) -> None:
     assert parse_number(spoken) == number

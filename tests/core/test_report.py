@@ -8,6 +8,7 @@ def _figures() -> QualityFigures:
         "route_accuracy": 0.98, "intent_accuracy": 0.83, "intent_macro_f1": 0.73, "slot_f1": 0.54,
         "frame_accuracy": 0.4, "sentiment_macro_f1": 0.57, "sentiment_accuracy": 0.59,
         "response_recall_at_1": 0.2, "response_recall_at_10": 0.49, "response_mrr": 0.29,
+        "unseen_values_frame_accuracy": 0.81, "noisy_intent_accuracy": 0.77, "noisy_context_frame_accuracy": 0.66,
     }  # fmt: skip
     model = {
         "metrics": metrics,
@@ -22,6 +23,8 @@ def _figures() -> QualityFigures:
             "vader": {"vader-movies": 0.44, "all": 0.5},
             "bm25": {"response_recall_at_1": 0.05, "response_recall_at_10": 0.2, "response_mrr": 0.1},
             "untuned encoder": {"response_recall_at_1": 0.1, "response_recall_at_10": 0.3, "response_mrr": 0.18},
+            "hassil": {"intent_accuracy": 0.91, "frame_accuracy": 0.88},
+            "hassil noisy": {"intent_accuracy": 0.35},
         },
     )
 
@@ -51,3 +54,12 @@ def test_the_report_breaks_sentiment_down_by_source_and_intent_accuracy_by_inten
     assert report.index("| vader-movies |") < report.index("| all | 0.570 | 0.570 | 0.500 |")
     assert "| HassTurnOn | 12 | 0.750 | 0.750 |" in report
     assert "## Not measured yet" in report
+
+
+def test_the_commands_table_shows_each_split_beside_hassil():
+    report = quality_markdown(_figures(), "mtassist report quality")
+    assert "| split | metric | teacher | student | hassil recognizer |" in report
+    assert "| unseen templates (test) | frame_accuracy | 0.400 | 0.400 | 0.880 |" in report
+    assert "| unseen values | frame_accuracy | 0.810 | 0.810 |  |" in report
+    assert "| noisy test | intent_accuracy | 0.770 | 0.770 | 0.350 |" in report
+    assert "| noisy test, home names as CONTEXT | frame_accuracy | 0.660 | 0.660 |  |" in report

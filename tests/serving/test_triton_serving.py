@@ -96,7 +96,7 @@ def test_a_command_gets_its_intent_and_slots_and_no_replies(client, check_contra
     assert list(answer) == ["route", "intent", "slots", "sentiment", "model_version"]
     assert answer["route"]["label"] == "command"
     assert answer["intent"]["label"] == "HassTurnOn"
-    assert answer["slots"] == [{"name": "area", "value": "kitchen", "start": 26, "end": 33}]
+    assert answer["slots"] == [{"name": "area", "value": "kitchen", "text": "kitchen", "start": 26, "end": 33}]
 
 
 def test_chitchat_gets_replies_and_no_intent_or_slots(client, check_contract):
@@ -130,6 +130,21 @@ def test_bad_requests_get_an_error_naming_the_problem_and_the_server_keeps_answe
     raw.close()
 
     assert client.ask([COMMAND])[0]["intent"]["label"] == "HassTurnOn"
+
+
+def test_a_context_resolves_names_and_a_bad_one_is_refused_while_others_get_answers(client):
+    home = json.dumps({"areas": ["Kitchen", "Living Room"], "names": [{"name": "Desk Lamp", "domain": "light"}]})
+    answer = client.ask([COMMAND], context=home)[0]
+    assert answer["slots"] == [
+        {"name": "area", "value": "Kitchen", "text": "kitchen", "start": 26, "end": 33,
+         "resolved": {"from": "kitchen", "similarity": 1.0}}
+    ]  # fmt: skip
+    with pytest.raises(TritonRequestError, match=r"row 0: CONTEXT is not a JSON object") as malformed:
+        client.ask([COMMAND], context="{areas: kitchen")
+    assert malformed.value.status == "StatusCode.INVALID_ARGUMENT"
+    with pytest.raises(TritonRequestError, match=r'CONTEXT "areas" must be a list of strings'):
+        client.ask([COMMAND], context=json.dumps({"areas": "Kitchen"}))
+    assert client.ask([COMMAND])[0]["slots"][0]["value"] == "kitchen"
 
 
 def test_the_ensemble_answers_every_head_for_every_route(ensemble, check_contract):

@@ -1,0 +1,141 @@
+"""The home's own names (the `CONTEXT` input): parsing it, and resolving a frame's names against it.
+
+Home Assistant knows its exposed entities, areas and floors; an application sends them with a
+request as one JSON object, `{"areas": [...], "floors": [...], "names": [{"name", "domain"}],
+"area": "<the speaker's area>"}` (every key optional). The model finds the spans; the context turns
+"kitchn ceiling light" into the entity "Kitchen Ceiling Light":
+
+- a `name`, `area` or `floor` slot resolves to the closest known name of its kind (exact after
+  folding case and punctuation, else the most similar above `MIN_SIMILARITY`), and says so:
+  `"resolved": {"from": <the spoken text>, "similarity": 0.93}`; a name also carries its domain;
+- a command that can take an area but names none, no entity and no floor, gets the speaker's
+  area: `{"name": "area", "value": ..., "resolved": {"from": "context"}}`, as Home Assistant does.
+
+Parsed contexts are cached by their bytes, so a home that sends the same context with every
+request pays for parsing and indexing once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from mtassist.contracts import CONTEXT_MAX_BYTES, TRITON_INPUT_CONTEXT
+from mtassist.data.text import fold_text
+from mtassist.errors import BadRequest
+
+MIN_SIMILARITY = 0.75
+"""Below this difflib ratio a spoken name stays as spoken."""
+RESOLVED_SLOTS: Mapping[str, str] = {"name": "names", "area": "areas", "floor": "floors"}
+"""Slot name -> the context key of the names it resolves against."""
+_CONTEXT_KEYS = frozenset({"areas", "floors", "names", "area"})
+
+
+@dataclass(frozen=True)
+class KnownNames:
+    """One kind of name (entity names, areas or floors), indexed by folded text."""
+
+    by_key: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, names: Sequence[str]) -> KnownNames:
+        return cls({fold_text(name): name for name in names if fold_text(name)})
+
+    def closest(self, spoken: str) -> tuple[str, float] | None:
+        """The known name closest to `spoken` and its similarity, or None below MIN_SIMILARITY."""
+        key = fold_text(spoken)
+        if key in self.by_key:
+            return self.by_key[key], 1.0
+        found = difflib.get_close_matches(key, self.by_key, n=1, cutoff=MIN_SIMILARITY)
+        if not found:
+            return None
+        return self.by_key[found[0]], round(difflib.SequenceMatcher(None, key, found[0]).ratio(), 3)
+
+
+@dataclass(frozen=True)
+class HomeContext:
+    """What one home knows: its names of each kind, each entity's domain, and the speaker's area."""
+
+    known: Mapping[str, KnownNames]
+    domains: Mapping[str, str]
+    area: str | None = None
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise BadRequest(f"{TRITON_INPUT_CONTEXT} {where} must be a list of strings")
+    return value
+
+
+def _entities(value: Any) -> list[tuple[str, str | None]]:
+    if not isinstance(value, list):
+        raise BadRequest(f'{TRITON_INPUT_CONTEXT} "names" must be a list of {{"name", "domain"}} objects')
+    entities = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise BadRequest(f'{TRITON_INPUT_CONTEXT} "names"[{index}] must be an object with a string "name"')
+        domain = entry.get("domain")
+        if domain is not None and not isinstance(domain, str):
+            raise BadRequest(f'{TRITON_INPUT_CONTEXT} "names"[{index}] "domain" must be a string')
+        entities.append((entry["name"], domain))
+    return entities
+
+
+@lru_cache(maxsize=64)
+def parse_context(raw: bytes) -> HomeContext:
+    """A CONTEXT row as a HomeContext.
+
+    Raises:
+        BadRequest: too large, not UTF-8 JSON, not an object, an unknown key or a value of the wrong type.
+    """
+    if len(raw) > CONTEXT_MAX_BYTES:
+        raise BadRequest(f"{TRITON_INPUT_CONTEXT} is {len(raw):,} bytes: send at most {CONTEXT_MAX_BYTES:,}")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BadRequest(f"{TRITON_INPUT_CONTEXT} is not a JSON object ({error})") from error
+    if not isinstance(data, dict):
+        raise BadRequest(f"{TRITON_INPUT_CONTEXT} must be a JSON object, got {type(data).__name__}")
+    unknown = sorted(set(data) - _CONTEXT_KEYS)
+    if unknown:
+        raise BadRequest(f"{TRITON_INPUT_CONTEXT} has unknown key(s) {unknown}: use {sorted(_CONTEXT_KEYS)}")
+    area = data.get("area")
+    if area is not None and not isinstance(area, str):
+        raise BadRequest(f'{TRITON_INPUT_CONTEXT} "area" must be a string')
+    entities = _entities(data.get("names", []))
+    return HomeContext(
+        known={
+            "names": KnownNames.of([name for name, _ in entities]),
+            "areas": KnownNames.of(_strings(data.get("areas", []), '"areas"')),
+            "floors": KnownNames.of(_strings(data.get("floors", []), '"floors"')),
+        },
+        domains={name: domain for name, domain in entities if domain},
+        area=area or None,
+    )
+
+
+def resolve_frame(
+    slots: Sequence[dict[str, Any]], context: HomeContext | None, allowed: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """The frame with its names resolved against the home (see the module docstring)."""
+    if context is None:
+        return list(slots)
+    resolved = []
+    for slot in slots:
+        kind = RESOLVED_SLOTS.get(slot["name"])
+        match = context.known[kind].closest(slot["text"]) if kind and "text" in slot else None
+        if match is None:
+            resolved.append(slot)
+            continue
+        name, similarity = match
+        extra = {"domain": context.domains[name]} if slot["name"] == "name" and name in context.domains else {}
+        resolved.append({**slot, "value": name, **extra, "resolved": {"from": slot["text"], "similarity": similarity}})
+    spoken = {slot["name"] for slot in resolved}
+    takes_area = allowed is not None and "area" in allowed
+    if context.area and takes_area and not spoken & {"area", "name", "floor"}:
+        resolved.append({"name": "area", "value": context.area, "resolved": {"from": "context"}})
+    return resolved
