@@ -237,7 +237,7 @@ class AnswerDecoder:
     ) -> list[dict]:
         rules = self.labels.frames
         frame = decode_frame(text, offsets, slot_logits, self.labels.slot_tags, intent, rules)
-        return resolve_frame(frame, context, rules.allowed_slots(intent))
+        return resolve_frame(frame, context, rules.allowed_slots(intent), rules.values.get("domain"))
 
     def _check(
         self,

@@ -142,7 +142,10 @@ def cmd_report_quality(args: argparse.Namespace) -> int:
             epochs=DEFAULTS.teacher_epochs, batch_size=DEFAULTS.batch_size, seed=DEFAULTS.seed, max_length=max_length
         )
     encoder_dir = resolve_model_source(settings.model_source, settings.cache_dir)
-    figures = quality_figures(run["dataset"], run["evaluation"], encoder_dir, max_length, single_task)
+    figures = quality_figures(
+        run["dataset"], run["evaluation"], encoder_dir, max_length, single_task,
+        {"teacher": run["teacher"], "student": run["student"]},
+    )  # fmt: skip
     markdown = quality_markdown(figures, "mtassist report quality" + (" --single-task" if args.single_task else ""))
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -16,9 +16,10 @@ Slots are scored as users get them: decoded at word level for the predicted inte
 frame_accuracy counts a command right when its intent and its complete frame (every slot's name
 and normalised value, implied slots included) are.
 
-`evaluate_splits` adds the command metrics on the unseen-values split (`unseen_values_*`), on
+`evaluate_splits` adds the route and intent accuracy on hand-written probes (`probe_*`, see
+`mtassist.data.probes`), the command metrics on the unseen-values split (`unseen_values_*`), on
 the test split with training noise applied (`noisy_*`), and on that noisy split with the home's
-names as CONTEXT (`noisy_context_*`: every seen area, floor and entity name, about 1,060).
+names as CONTEXT (`noisy_context_*`: every seen area, floor and entity name, about 760).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from transformers import PreTrainedTokenizerBase
 
 from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND, SCORE_METRICS, SENTIMENT_LABELS, SPLIT_UNSEEN_VALUES
 from mtassist.data.noise import noisy_rows
+from mtassist.data.probes import probe_rows
 from mtassist.data.slot_values import SEEN
 from mtassist.frames import frame_key
 from mtassist.home import HomeContext, parse_context, resolve_frame
@@ -67,6 +69,8 @@ class Evaluation:
     """For each intent of the command rows: {"rows", "accuracy"}."""
     sentiment_by_source: dict[str, float] = field(default_factory=dict)
     """Sentiment macro-F1 per source of rated sentences ("vader-movies", ...) and "all"."""
+    probe_misses: list[dict] = field(default_factory=list)
+    """The hand-written probes (`mtassist.data.probes`) answered with a wrong route or intent."""
 
 
 @torch.no_grad()
@@ -97,7 +101,8 @@ def predict(
             intent_name = labels.intent[intents[i]]
             frame = decode_frame(row["text"], encoded["offsets"][i], slot_logits[i], labels.slot_tags, intent_name,
                                  labels.frames)  # fmt: skip
-            frames.append(resolve_frame(frame, context, labels.frames.allowed_slots(intent_name)))
+            rules = labels.frames
+            frames.append(resolve_frame(frame, context, rules.allowed_slots(intent_name), rules.values.get("domain")))
     replies = sorted({row["response"] for row in rows if row["response"] is not None})
     reply_embeddings = _embed(model, tokenizer, replies, max_length)
     return Predictions(
@@ -220,7 +225,25 @@ def evaluate_splits(
         if rows:
             metrics = evaluate(model, tokenizer, rows, max_length, context).metrics
             evaluation.metrics.update({f"{prefix}_{name}": metrics[name] for name in COMMAND_METRICS})
+    evaluation.probe_misses = _probe(model, tokenizer, max_length, evaluation.metrics)
     return evaluation
+
+
+def _probe(model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, max_length: int, metrics: dict) -> list[dict]:
+    """Route and intent accuracy on the probes into `metrics`; the probes answered wrong."""
+    rows = probe_rows()
+    predictions = predict(model, tokenizer, rows, max_length)
+    routes = [model.labels.route[i] for i in predictions.route]
+    intents = [model.labels.intent[i] for i in predictions.intent]
+    metrics["probe_route_accuracy"] = float(np.mean([r["route"] == p for r, p in zip(rows, routes)]))
+    commands = [i for i, row in enumerate(rows) if row["intent"] != INTENT_NONE]
+    metrics["probe_intent_accuracy"] = float(np.mean([rows[i]["intent"] == intents[i] for i in commands]))
+    return [
+        {"text": row["text"], "route": row["route"], "predicted_route": route, "intent": row["intent"],
+         "predicted_intent": intent}
+        for row, route, intent in zip(rows, routes, intents)
+        if route != row["route"] or (row["intent"] != INTENT_NONE and intent != row["intent"])
+    ]  # fmt: skip
 
 
 def sentiment_by_source(rows: Sequence[dict], predicted: Sequence[str]) -> dict[str, float]:

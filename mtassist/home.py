@@ -8,6 +8,9 @@ request as one JSON object, `{"areas": [...], "floors": [...], "names": [{"name"
 - a `name`, `area` or `floor` slot resolves to the closest known name of its kind (exact after
   folding case and punctuation, else the most similar above `MIN_SIMILARITY`), and says so:
   `"resolved": {"from": <the spoken text>, "similarity": 0.93}`; a name also carries its domain;
+- a `name` that matches no entity but is a known area followed by a domain word ("kitchen
+  lights", with no entity of that name) becomes that area and that domain, as Home Assistant
+  would read it;
 - a command that can take an area but names none, no entity and no floor, gets the speaker's
   area: `{"name": "area", "value": ..., "resolved": {"from": "context"}}`, as Home Assistant does.
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -118,10 +122,40 @@ def parse_context(raw: bytes) -> HomeContext:
     )
 
 
+def _area_and_domain(
+    slot: dict[str, Any], context: HomeContext, domain_words: Mapping[str, str]
+) -> list[dict[str, Any]] | None:
+    """An unknown entity name read as a known area and a domain word, or None."""
+    text = slot["text"]
+    for cut in (m.start() for m in re.finditer(r"\s+\S+$", text)):
+        area_text, word = text[:cut], text[cut:].strip()
+        area = context.known["areas"].closest(area_text)
+        if area is None or fold_text(word) not in domain_words:
+            continue
+        start, end = slot["start"], slot["end"]
+        return [
+            {"name": "area", "value": area[0], "text": area_text, "start": start, "end": start + len(area_text),
+             "resolved": {"from": area_text, "similarity": area[1]}},
+            {"name": "domain", "value": domain_words[fold_text(word)], "text": word, "start": end - len(word),
+             "end": end},
+        ]  # fmt: skip
+    return None
+
+
 def resolve_frame(
-    slots: Sequence[dict[str, Any]], context: HomeContext | None, allowed: Collection[str] | None = None
+    slots: Sequence[dict[str, Any]],
+    context: HomeContext | None,
+    allowed: Collection[str] | None = None,
+    domain_words: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The frame with its names resolved against the home (see the module docstring)."""
+    """The frame with its names resolved against the home (see the module docstring).
+
+    Args:
+        slots: the decoded frame.
+        context: the home, or None (the frame comes back unchanged).
+        allowed: the slot names the intent can fill (None: unknown, no speaker's area is added).
+        domain_words: spoken domain word -> domain ("lights" -> "light"), from the frame rules.
+    """
     if context is None:
         return list(slots)
     resolved = []
@@ -129,7 +163,12 @@ def resolve_frame(
         kind = RESOLVED_SLOTS.get(slot["name"])
         match = context.known[kind].closest(slot["text"]) if kind and "text" in slot else None
         if match is None:
-            resolved.append(slot)
+            split = (
+                _area_and_domain(slot, context, domain_words or {})
+                if slot["name"] == "name" and "text" in slot
+                else None
+            )
+            resolved.extend(split or [slot])
             continue
         name, similarity = match
         extra = {"domain": context.domains[name]} if slot["name"] == "name" and name in context.domains else {}

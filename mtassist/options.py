@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from mtassist.data.config import DATA_SIZES
 from mtassist.promotion import GateConfig
 from mtassist.seeding import DEFAULT_SEED
-from mtassist.training.config import DistillationConfig, TrainingConfig
+from mtassist.training.config import TEACHER_EPOCHS, DistillationConfig, TrainingConfig
 
 _TRAINING = TrainingConfig()
 
@@ -23,7 +23,7 @@ class RunOptions:
 
     data_size: str = DATA_SIZES[0]
     seed: int = DEFAULT_SEED
-    teacher_epochs: float = _TRAINING.epochs
+    teacher_epochs: float = TEACHER_EPOCHS
     student_epochs: float = _TRAINING.epochs
     max_steps: int = 0
     """A cap on training steps per model; 0 trains by epochs."""

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mtassist.contracts import DATASET_MANIFEST, TASKS
+from mtassist.contracts import DATASET_MANIFEST, MODEL_RUN_FILE, TASKS
 
 if TYPE_CHECKING:
     from mtassist.training.config import TrainingConfig
@@ -56,6 +56,8 @@ class QualityFigures:
     """Baseline name -> metrics named as the model's ("vader": sentiment by source, ...)."""
     single_task: dict[str, float] = field(default_factory=dict)
     """Each head's metrics from the encoder fine-tuned for that head alone (empty: not run)."""
+    training: dict[str, dict] = field(default_factory=dict)
+    """Per model, its run record (`run.json`): steps trained and the best step kept."""
 
 
 def quality_figures(
@@ -64,6 +66,7 @@ def quality_figures(
     encoder_dir: str,
     max_length: int,
     single_task: TrainingConfig | None = None,
+    model_dirs: dict[str, Path] | None = None,
 ) -> QualityFigures:
     """The run's evaluation and the baselines on its test split; with `single_task`, also each
     head fine-tuned alone with that configuration (five trainings: minutes on a CPU)."""
@@ -93,6 +96,11 @@ def quality_figures(
             ),
         },
         single_task=_single_task_figures(dataset_dir, splits, encoder_dir, single_task) if single_task else {},
+        training={
+            name: json.loads((Path(directory) / MODEL_RUN_FILE).read_text())
+            for name, directory in (model_dirs or {}).items()
+            if (Path(directory) / MODEL_RUN_FILE).is_file()
+        },
     )
 
 
@@ -133,6 +141,7 @@ def quality_markdown(figures: QualityFigures, command: str) -> str:
         f"Written by `{command}` on {when} ({platform.machine()}, Python {platform.python_version()}).",
         f"Test split of dataset `{figures.dataset_version[:12]}`: {figures.test_rows} rows. Templates, "
         "conversations and reviews in the test split are not in training (splits are by group).",
+        *_training_lines(figures),
         "",
         "## Per head",
         "",
@@ -162,6 +171,7 @@ def quality_markdown(figures: QualityFigures, command: str) -> str:
         cells = " | ".join(_cell(figures.models[name].get("sentiment_by_source", {}).get(source)) for name in models)
         lines.append(f"| {source} | {cells} | {_cell(vader[source])} |")
     lines += _commands_section(figures, models)
+    lines += _probes_section(figures, models)
     per_intent = {name: figures.models[name].get("per_intent", {}) for name in models}
     intents = sorted({intent for cells in per_intent.values() for intent in cells})
     lines += ["", "## Intent accuracy per intent", "", "| intent | test rows | " + " | ".join(models) + " |"]
@@ -177,6 +187,47 @@ def quality_markdown(figures: QualityFigures, command: str) -> str:
         "The loss-weighting comparison is not in this report.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _training_lines(figures: QualityFigures) -> list[str]:
+    if not figures.training:
+        return []
+    parts = [
+        f"{name} {record.get('steps', '?')} steps (best validation at step {record.get('best_step', '?')})"
+        for name, record in figures.training.items()
+    ]
+    return [f"Trained: {'; '.join(parts)}."]
+
+
+def _probes_section(figures: QualityFigures, models: list[str]) -> list[str]:
+    """Hand-written probes: accuracy per model, and the teacher's misses."""
+    from mtassist.data.probes import PROBES
+
+    lines = [
+        "",
+        f"## Hand-written probes ({len(PROBES)} sentences in everyday wording, `mtassist/data/probes.py`)",
+        "",
+        "| metric | " + " | ".join(models) + " |",
+        "|---" * (len(models) + 1) + "|",
+    ]
+    for metric in ("probe_route_accuracy", "probe_intent_accuracy"):
+        lines.append(
+            f"| {metric} | " + " | ".join(_cell(figures.models[n]["metrics"].get(metric)) for n in models) + " |"
+        )
+    misses = figures.models.get(models[0], {}).get("probe_misses", []) if models else []
+    if misses:
+        lines += [
+            "",
+            f"The {models[0]}'s misses:",
+            "",
+            "| text | route | answered | intent | answered |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {m['text']} | {m['route']} | {m['predicted_route']} | {m['intent']} | {m['predicted_intent']} |"
+            for m in misses
+        ]
+    return lines
 
 
 def _commands_section(figures: QualityFigures, models: list[str]) -> list[str]:

@@ -38,12 +38,13 @@ FLOORS: tuple[str, ...] = (
     "Garden Level", "Mezzanine", "Penthouse", "Lower Ground Floor",
 )  # fmt: skip
 
-_PLACES: tuple[str, ...] = ("", "Kitchen", "Living Room", "Bedroom", "Office", "Hallway", "Patio", "Garage", "Nursery")
-_OWNERS: tuple[str, ...] = ("", "Emma's", "Dad's", "Mom's", "Left", "Right", "Front", "Back", "Main")
+_OWNERS: tuple[str, ...] = ("", "Emma's", "Dad's", "Mom's", "Left", "Right", "Front", "Back", "Main", "Big", "Small")
+"""Qualifiers of entity names. Not areas: Home Assistant names an entity without its area (the
+area is the area), and "the kitchen lights" is the lights of the area Kitchen, not an entity."""
 
 
-def _named(devices: tuple[str, ...], qualifiers: tuple[str, ...] = _PLACES + _OWNERS[1:]) -> tuple[str, ...]:
-    """Every device with every qualifier ("Kitchen Ceiling Light", "Emma's Desk Lamp", "Desk Lamp")."""
+def _named(devices: tuple[str, ...], qualifiers: tuple[str, ...] = _OWNERS) -> tuple[str, ...]:
+    """Every device with every qualifier ("Emma's Desk Lamp", "Left Floor Lamp", "Desk Lamp")."""
     return tuple(
         " ".join(part for part in (qualifier, device) if part) for device, qualifier in product(devices, qualifiers)
     )
@@ -60,12 +61,12 @@ NAMES_BY_DOMAIN: Mapping[str, tuple[str, ...]] = {
                      "Sun Screen", "Curtains")),
     "lock": (*_named(("Door Lock", "Deadbolt", "Side Gate Lock", "Smart Lock"), _OWNERS),
              "Front Door", "Back Door", "Patio Door", "Garage Door Lock", "Shed Lock"),
-    "valve": _named(("Water Valve", "Sprinkler Valve", "Gas Valve", "Irrigation Valve"), ("", "Main", "Garden", "Front", "Back")),
+    "valve": _named(("Water Valve", "Sprinkler Valve", "Gas Valve", "Irrigation Valve"), ("", "Main", "Drip", "Front", "Back")),
     "climate": _named(("Thermostat", "Heat Pump", "Air Conditioner", "Radiator", "Floor Heating", "Mini Split")),
     "media_player": _named(("TV", "Television", "Soundbar", "Stereo", "Smart Speaker", "Chromecast",
                             "Record Player", "Apple TV", "Sonos", "HomePod", "Roku")),
     "sensor": ("Outdoor Temperature", "Indoor Humidity", "Power Usage", "Air Quality", "Water Tank Level",
-               "Solar Production", "Kitchen Temperature", "Bedroom Humidity", "Garage Temperature",
+               "Solar Production", "Attic Temperature", "Basement Humidity", "Crawlspace Temperature",
                "Energy Consumption", "CO2 Level", "Pool Temperature", "Fridge Temperature",
                "Freezer Temperature", "Rain Gauge", "Wind Speed", "Battery Level", "Noise Level"),
     "binary_sensor": _named(("Motion Sensor", "Window Sensor", "Door Sensor", "Smoke Detector",

@@ -28,6 +28,7 @@ def evaluate(dataset_dir: Path, model_dirs: dict[str, Path]) -> dict:
             "confusion": evaluation.confusion,
             "per_intent": evaluation.per_intent,
             "sentiment_by_source": evaluation.sentiment_by_source,
+            "probe_misses": evaluation.probe_misses,
         }
         labels = model.labels.to_dict()
         log.info("%s test score %.4f", name, evaluation.metrics["score"])

@@ -34,6 +34,17 @@ def test_ask_without_a_server_says_how_to_start_one_in_one_line(capsys):
     assert err == f"mtassist ask: no Triton server answers at {url}: start one with `mtassist serve`"
 
 
+def test_ask_with_a_malformed_context_file_names_the_file_and_the_entry_before_sending(tmp_path, capsys):
+    url = f"localhost:{free_port()}"
+    home = tmp_path / "home.json"
+    home.write_text('{"areas": ["Kitchen"], "names": [{"domain": "light"}]}')
+    assert main(["ask", "--url", url, "--context", str(home), "turn on the lights"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f'mtassist ask: --context {home}: CONTEXT "names"[0] must be an object with a string "name"'
+    assert main(["ask", "--url", url, "--context", str(tmp_path / "missing.json"), "hi"]) == 1
+    assert "cannot read it (No such file or directory)" in capsys.readouterr().err
+
+
 def test_serve_with_a_port_in_use_names_the_port_and_the_flag(tmp_path, capsys):
     with socket.socket() as taken:
         taken.bind(("0.0.0.0", 0))

@@ -63,3 +63,13 @@ def test_retrieval_ranks_the_true_reply_among_every_distinct_reply():
     assert metrics["response_recall_at_1"] == pytest.approx(1 / 3)
     assert metrics["response_recall_at_10"] == pytest.approx(2 / 3)
     assert metrics["response_mrr"] == pytest.approx((1 + 1 / 2 + 1 / 12) / 3)
+
+
+def test_probes_report_route_and_intent_accuracy_and_list_the_misses(tiny_model, tokenizer, toy_rows):
+    from mtassist.data.probes import PROBES
+
+    result = evaluation.evaluate_splits(tiny_model, tokenizer, {"test": toy_rows}, 32)
+    assert 0.0 <= result.metrics["probe_route_accuracy"] <= 1.0
+    wrong_routes = sum(miss["route"] != miss["predicted_route"] for miss in result.probe_misses)
+    assert wrong_routes == round((1 - result.metrics["probe_route_accuracy"]) * len(PROBES))
+    assert {miss["text"] for miss in result.probe_misses} <= {text for text, _, _ in PROBES}

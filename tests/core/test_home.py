@@ -57,3 +57,16 @@ def test_a_home_of_a_thousand_names_resolves_in_a_few_milliseconds() -> None:
     per_request_ms = (time.perf_counter() - start) / 20 * 1000
     assert frame[0]["value"] == "Kitchen Lamp 17" and frame[1]["value"] == "Room 42"
     assert per_request_ms < 50, f"{per_request_ms:.1f} ms per request"
+
+
+def test_an_unknown_name_made_of_a_known_area_and_a_domain_word_becomes_both() -> None:
+    frame = resolve_frame([_span("name", "living room lights")], parse_context(HOME), domain_words={"lights": "light"})
+    assert frame == [
+        {"name": "area", "value": "Living Room", "text": "living room", "start": 0, "end": 11,
+         "resolved": {"from": "living room", "similarity": 1.0}},
+        {"name": "domain", "value": "light", "text": "lights", "start": 12, "end": 18},
+    ]  # fmt: skip
+    known = resolve_frame(
+        [_span("name", "kitchen ceiling light")], parse_context(HOME), domain_words={"light": "light"}
+    )
+    assert known[0]["value"] == "Kitchen Ceiling Light"

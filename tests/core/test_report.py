@@ -63,3 +63,13 @@ def test_the_commands_table_shows_each_split_beside_hassil():
     assert "| unseen values | frame_accuracy | 0.810 | 0.810 |  |" in report
     assert "| noisy test | intent_accuracy | 0.770 | 0.770 | 0.350 |" in report
     assert "| noisy test, home names as CONTEXT | frame_accuracy | 0.660 | 0.660 |  |" in report
+
+
+def test_the_report_says_how_long_each_model_trained():
+    figures = _figures()
+    figures.training = {"teacher": {"steps": 554, "best_step": 480}, "student": {"steps": 554, "best_step": 554}}
+    report = quality_markdown(figures, "mtassist report quality")
+    assert (
+        "Trained: teacher 554 steps (best validation at step 480); student 554 steps (best validation at step 554)."
+        in report
+    )
