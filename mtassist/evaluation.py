@@ -36,7 +36,7 @@ from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND, SCORE_METRICS, SENTIM
 from mtassist.data.noise import noisy_rows
 from mtassist.data.probes import probe_rows
 from mtassist.data.slot_values import SEEN
-from mtassist.frames import frame_key
+from mtassist.frames import FrameRules, frame_key
 from mtassist.home import HomeContext, parse_context, resolve_frame
 from mtassist.model.multitask import MultiTaskModel
 from mtassist.seeding import DEFAULT_SEED
@@ -80,9 +80,16 @@ def predict(
     rows: Sequence[dict],
     max_length: int,
     context: HomeContext | None = None,
+    slots_by_intent: bool = True,
 ) -> Predictions:
+    """Every head's predictions; frames for the rows with slots and a command route (or none).
+
+    `slots_by_intent` False decodes spans without the predicted intent's slot names and implied
+    slots: for a model whose intent head was not trained (the slot-only baseline).
+    """
     model.eval()
     labels = model.labels
+    rules = labels.frames if slots_by_intent else FrameRules(values=labels.frames.values, numeric=labels.frames.numeric)
     route, intent, sentiment, embeddings, frames = [], [], [], [], []
     for start in range(0, len(rows), EVAL_BATCH_SIZE):
         chunk = rows[start : start + EVAL_BATCH_SIZE]
@@ -95,13 +102,12 @@ def predict(
         slot_logits = output.slot_logits.float().cpu().numpy()
         intents = intent[-1]
         for i, row in enumerate(chunk):
-            if row["slots"] is None or row["route"] != ROUTE_COMMAND:
+            if row["slots"] is None or row["route"] not in (ROUTE_COMMAND, None):
                 frames.append(None)
                 continue
             intent_name = labels.intent[intents[i]]
             frame = decode_frame(row["text"], encoded["offsets"][i], slot_logits[i], labels.slot_tags, intent_name,
-                                 labels.frames)  # fmt: skip
-            rules = labels.frames
+                                 rules)  # fmt: skip
             frames.append(resolve_frame(frame, context, rules.allowed_slots(intent_name), rules.values.get("domain")))
     replies = sorted({row["response"] for row in rows if row["response"] is not None})
     reply_embeddings = _embed(model, tokenizer, replies, max_length)
@@ -140,11 +146,12 @@ def evaluate(
     rows: Sequence[dict],
     max_length: int,
     context: HomeContext | None = None,
+    slots_by_intent: bool = True,
 ) -> Evaluation:
     """Every head's metrics on these rows; with `context`, frames are resolved against that home."""
     rows = list(rows)
     labels = model.labels
-    predictions = predict(model, tokenizer, rows, max_length, context)
+    predictions = predict(model, tokenizer, rows, max_length, context, slots_by_intent)
     metrics: dict[str, float] = {}
     confusion: dict[str, list[list[int]]] = {}
 
@@ -168,12 +175,13 @@ def evaluate(
         for label in np.unique(gold_intent)
     }
 
-    framed = [i for i in command_rows if predictions.frames[i] is not None]
+    framed = [i for i, frame in enumerate(predictions.frames) if frame is not None]
     metrics["slot_f1"] = span_f1([rows[i]["slots"] for i in framed], [predictions.frames[i] for i in framed])
     frames = [
         labels.intent[predictions.intent[i]] == rows[i]["intent"]
         and frame_key(predictions.frames[i]) == frame_key(rows[i]["slots"])
-        for i in framed
+        for i in command_rows
+        if predictions.frames[i] is not None
     ]
     metrics["frame_accuracy"] = float(np.mean(frames)) if frames else 0.0
 
@@ -259,9 +267,13 @@ def sentiment_by_source(rows: Sequence[dict], predicted: Sequence[str]) -> dict[
 
 
 def evaluate_model(
-    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, rows: Sequence[dict], max_length: int
+    model: MultiTaskModel,
+    tokenizer: PreTrainedTokenizerBase,
+    rows: Sequence[dict],
+    max_length: int,
+    slots_by_intent: bool = True,
 ) -> dict[str, float]:
-    return evaluate(model, tokenizer, rows, max_length).metrics
+    return evaluate(model, tokenizer, rows, max_length, slots_by_intent=slots_by_intent).metrics
 
 
 def _retrieval_metrics(rows: list[dict], predictions: Predictions) -> dict[str, float]:

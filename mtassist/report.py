@@ -158,7 +158,7 @@ def quality_markdown(figures: QualityFigures, command: str) -> str:
         "",
         "Replies are ranked among every distinct reply of the test split, the same candidates for the",
         "model, BM25 and the untuned encoder (mean-pooled, cosine). Single-task: the same pretrained",
-        "encoder fine-tuned for that head alone, one epoch over that head's rows, same seed and settings"
+        "encoder fine-tuned for that head alone, as many epochs over that head's rows as the teacher, same seed and settings"
         + (" (not run: `mtassist report quality --single-task`)." if not figures.single_task else "."),
         "",
         "## Sentiment macro-F1 per source",

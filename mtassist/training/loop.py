@@ -94,9 +94,11 @@ def train(
     description: str = "train",
     on_eval: Callable[[int, dict[str, float]], None] | None = None,
     selection_metric: str = "score",
+    slots_by_intent: bool = True,
 ) -> TrainingResult:
     """Train in place and leave the model, on the CPU, at its best validation `selection_metric`
-    (the mean `score` of every head by default).
+    (the mean `score` of every head by default). `slots_by_intent` False validates slots without
+    the predicted intent's slot names (a model that does not learn intents).
 
     With `checkpoint_dir`, the state (weights, optimizer, schedule, random generators) is saved
     after every validation, and a run that finds a checkpoint there resumes from it and ends as
@@ -159,7 +161,7 @@ def train(
         progress.update(1)
         progress.set_postfix(running.update(losses), refresh=False)
         if state["step"] % eval_every == 0 or state["step"] == steps:
-            metrics = evaluate_model(model, tokenizer, eval_rows, config.max_length)
+            metrics = evaluate_model(model, tokenizer, eval_rows, config.max_length, slots_by_intent)
             model.train()
             metrics["step"] = state["step"]
             metrics.update({f"loss_weight_{task}": weight for task, weight in weighting.learned_weights().items()})

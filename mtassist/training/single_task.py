@@ -69,8 +69,10 @@ def train_single_task(
     train(
         model, tokenizer, head_rows(rows_by_split["train"], head), head_rows(rows_by_split["validation"], head),
         config, loss_fn=head_only(hard_label_loss(config.response_scale, anchor), head),
-        description=f"single-task {head}", selection_metric=SELECTED_BY[head],
+        description=f"single-task {head}", selection_metric=SELECTED_BY[head], slots_by_intent=head != "slots",
     )  # fmt: skip
     test = rows_by_split["test"]  # scored with every label in place, as the multi-task model is
-    metrics = evaluate(model, tokenizer, [test[i] for i in task_pools(test)[head]], config.max_length).metrics
+    rows = [test[i] for i in task_pools(test)[head]]
+    # the slot-only model has no intent head to pick the slot names from
+    metrics = evaluate(model, tokenizer, rows, config.max_length, slots_by_intent=head != "slots").metrics
     return {name: metrics[name] for name in HEAD_METRICS[head]}

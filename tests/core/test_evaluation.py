@@ -73,3 +73,10 @@ def test_probes_report_route_and_intent_accuracy_and_list_the_misses(tiny_model,
     wrong_routes = sum(miss["route"] != miss["predicted_route"] for miss in result.probe_misses)
     assert wrong_routes == round((1 - result.metrics["probe_route_accuracy"]) * len(PROBES))
     assert {miss["text"] for miss in result.probe_misses} <= {text for text, _, _ in PROBES}
+
+
+def test_slot_rows_without_a_route_are_decoded_for_the_slot_only_baseline(tiny_model, tokenizer, toy_rows):
+    commands = [{**row, "route": None, "intent": None} for row in toy_rows if row["route"] == "command"]
+    predictions = evaluation.predict(tiny_model, tokenizer, commands, 32, slots_by_intent=False)
+    assert all(isinstance(frame, list) for frame in predictions.frames)
+    assert all("start" in slot for frame in predictions.frames for slot in frame), "no implied slots without an intent"
