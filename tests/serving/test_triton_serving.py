@@ -72,10 +72,17 @@ def _check_contract(text: str, answer: dict, model_version: str, replies: list[s
             assert answer[head]["label"] in labels[head]
             # the most probable of K labels has a probability of at least 1/K
             assert 1.0 / len(labels[head]) <= answer[head]["score"] <= 1.0
-    for span in answer.get("slots", []):
-        assert set(span) == {"name", "value", "start", "end"}
-        assert isinstance(span["start"], int) and isinstance(span["end"], int)
-        assert text[span["start"] : span["end"]] == span["value"]
+    for slot in answer.get("slots", []):
+        if "start" not in slot:  # implied by the intent, not spoken
+            assert set(slot) == {"name", "value"}
+            continue
+        assert (
+            {"name", "value", "text", "start", "end"}
+            <= set(slot)
+            <= {"name", "value", "text", "start", "end", "domain", "resolved"}
+        )
+        assert isinstance(slot["start"], int) and isinstance(slot["end"], int)
+        assert text[slot["start"] : slot["end"]] == slot["text"]
     for reply in answer.get("replies", []):
         assert set(reply) == {"text", "score"}
         assert reply["text"] in replies
