@@ -192,6 +192,7 @@ class AnswerDecoder:
         tasks: Sequence[frozenset[str]] | None = None,
         by_route: bool = True,
         contexts: Sequence[HomeContext | None] | None = None,
+        named_routes: Sequence[str | None] | None = None,
     ) -> list[dict]:
         """One answer per text.
 
@@ -203,12 +204,21 @@ class AnswerDecoder:
             by_route: leave out the heads not relevant to each row's route (the `assistant`
                 contract); False answers every wanted head (the ensemble).
             contexts: each row's home (the CONTEXT input), or None; slots resolve against it.
+            named_routes: each row's route as the caller names it (the ROUTE input), or None for
+                the model's own; its `score` stays the model's probability of that route.
         """
         batch = len(texts)
         tasks = list(tasks) if tasks is not None else [ALL_HEADS] * batch
         contexts = list(contexts) if contexts is not None else [None] * batch
-        self._check(batch, offsets, outputs, tasks, contexts)
-        routes = _labelled(softmax(outputs[ROUTE_LOGITS]), self.labels.route)
+        self._check(batch, offsets, outputs, tasks, contexts, named_routes)
+        route_probabilities = softmax(outputs[ROUTE_LOGITS])
+        routes = _labelled(route_probabilities, self.labels.route)
+        for row, named in enumerate(named_routes or ()):
+            if named is not None:
+                routes[row] = {
+                    "label": named,
+                    "score": _score(route_probabilities[row][self.labels.route.index(named)]),
+                }
         heads = [answer_heads(route["label"], wanted, by_route) for route, wanted in zip(routes, tasks)]
         needed = set().union(*heads) if heads else set()
 
@@ -246,11 +256,14 @@ class AnswerDecoder:
         outputs: Mapping[str, np.ndarray],
         tasks: Sequence[frozenset[str]],
         contexts: Sequence[HomeContext | None],
+        named_routes: Sequence[str | None] | None,
     ) -> None:
         if len(tasks) != batch:
             raise ValueError(f"{len(tasks)} task sets for {batch} texts")
         if len(contexts) != batch:
             raise ValueError(f"{len(contexts)} contexts for {batch} texts")
+        if named_routes is not None and len(named_routes) != batch:
+            raise ValueError(f"{len(named_routes)} routes for {batch} texts")
         missing = [name for name in needed_outputs(tasks) if name not in outputs]
         if missing:
             raise ValueError(f"the encoder outputs lack {', '.join(missing)}")

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from mtassist.contracts import CHAMPION_ALIAS, Ports
+from mtassist.contracts import CHAMPION_ALIAS, ROUTE_LABELS, Ports
 from mtassist.data.config import DATA_SIZES
 from mtassist.options import DEFAULTS, RunOptions
 from mtassist.settings import Settings
@@ -118,7 +118,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     tasks = [t.strip() for t in args.tasks.split(",")] if args.tasks else None
     context = _read_context(args.context)
     with AssistantClient(args.url) as client:
-        for answer in client.ask(args.text, tasks=tasks, context=context):
+        for answer in client.ask(args.text, tasks=tasks, context=context, route=args.route):
             print(json.dumps(answer, indent=2, ensure_ascii=False))
     return 0
 
@@ -203,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("text", nargs="+", help="one or more utterances")
     ask.add_argument("--url", default=Settings.from_env().triton_url, help="Triton gRPC address (host:port)")
     ask.add_argument("--tasks", help="comma-separated heads to answer (default all)")
+    ask.add_argument("--route", choices=ROUTE_LABELS, help="the skill to answer for (default: the model's choice)")
     ask.add_argument(
         "--context", metavar="FILE", help='the home\'s names, a JSON object {"areas", "floors", "names", "area"}'
     )

@@ -156,6 +156,9 @@ TRITON_INPUT_TEXT = "TEXT"
 """TYPE_STRING, one utterance per batch row."""
 TRITON_INPUT_TASKS = "TASKS"
 """TYPE_STRING, optional, comma-separated heads out of ANSWER_HEADS; default all."""
+TRITON_INPUT_ROUTE = "ROUTE"
+"""TYPE_STRING, optional, one of ROUTE_LABELS per row (or one for every row; empty: the model's
+choice): the caller names the skill, and the router answers with that skill's heads."""
 TRITON_INPUT_CONTEXT = "CONTEXT"
 """TYPE_STRING, optional, one JSON object per row (or one for every row): the home's names,
 {"areas": [str], "floors": [str], "names": [{"name": str, "domain": str}], "area": str}, every key

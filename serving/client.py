@@ -20,6 +20,7 @@ from mtassist.contracts import (
     TRITON_ASSISTANT_MODEL,
     TRITON_ENSEMBLE_MODEL,
     TRITON_INPUT_CONTEXT,
+    TRITON_INPUT_ROUTE,
     TRITON_INPUT_TASKS,
     TRITON_INPUT_TEXT,
     TRITON_OUTPUT_JSON,
@@ -76,35 +77,44 @@ class AssistantClient:
 
     # --- asking ---------------------------------------------------------------------------------
 
-    def ask(self, texts: Sequence[str], tasks: Sequence[str] | None = None, context: str | None = None) -> list[dict]:
+    def ask(
+        self,
+        texts: Sequence[str],
+        tasks: Sequence[str] | None = None,
+        context: str | None = None,
+        route: str | None = None,
+    ) -> list[dict]:
         """One answer per text (its shape: README.md, docs/architecture.md).
 
         Args:
             texts: the utterances.
             tasks: the heads wanted, default all.
             context: the home's names as one JSON object (the CONTEXT input), sent with every text.
+            route: the skill to answer for (the ROUTE input), instead of the model's choice.
         """
         if isinstance(texts, str):
             raise TypeError("ask takes a list of texts; wrap the one text in a list")
         if not texts:
             raise ValueError("ask needs at least one text")
-        if (tasks is not None or context is not None) and self.model == TRITON_ENSEMBLE_MODEL:
+        if (tasks is not None or context is not None or route is not None) and self.model == TRITON_ENSEMBLE_MODEL:
             raise ValueError(
-                f"{TRITON_ENSEMBLE_MODEL} answers every head without a home; ask {TRITON_ASSISTANT_MODEL} "
-                "to pick tasks or send a context"
+                f"{TRITON_ENSEMBLE_MODEL} answers every head without a home or a route; ask "
+                f"{TRITON_ASSISTANT_MODEL} to pick tasks, name a route or send a context"
             )
         size = self._batch_size()
         answers: list[dict] = []
         for start in range(0, len(texts), size):
-            answers += self._ask(list(texts[start : start + size]), tasks, context)
+            answers += self._ask(list(texts[start : start + size]), tasks, context, route)
         return answers
 
-    def _ask(self, texts: list[str], tasks: Sequence[str] | None, context: str | None) -> list[dict]:
+    def _ask(self, texts: list[str], tasks: Sequence[str] | None, context: str | None, route: str | None) -> list[dict]:
         inputs = [_string_input(TRITON_INPUT_TEXT, texts)]
         if tasks is not None:
             inputs.append(_string_input(TRITON_INPUT_TASKS, [",".join(tasks)] * len(texts)))
         if context is not None:
             inputs.append(_string_input(TRITON_INPUT_CONTEXT, [context] * len(texts)))
+        if route is not None:
+            inputs.append(_string_input(TRITON_INPUT_ROUTE, [route] * len(texts)))
         outputs = [grpcclient.InferRequestedOutput(TRITON_OUTPUT_JSON)]
         result = self._call(self._client.infer, self.model, inputs, outputs=outputs, client_timeout=self.timeout_s)
         return [json.loads(value) for value in result.as_numpy(TRITON_OUTPUT_JSON).reshape(-1)]

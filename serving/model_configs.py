@@ -36,6 +36,7 @@ from mtassist.contracts import (
     TRITON_ENCODER_MODEL,
     TRITON_ENSEMBLE_MODEL,
     TRITON_INPUT_CONTEXT,
+    TRITON_INPUT_ROUTE,
     TRITON_INPUT_TASKS,
     TRITON_INPUT_TEXT,
     TRITON_OUTPUT_JSON,
@@ -176,6 +177,7 @@ def assistant_config(options: ServingOptions) -> mc.ModelConfig:
     config = _python_model(TRITON_ASSISTANT_MODEL, options)
     config.input.append(_input(TRITON_INPUT_TEXT, _STRING, [1]))
     config.input.append(_input(TRITON_INPUT_TASKS, _STRING, [1], optional=True))
+    config.input.append(_input(TRITON_INPUT_ROUTE, _STRING, [1], optional=True))
     config.input.append(_input(TRITON_INPUT_CONTEXT, _STRING, [1], optional=True))
     config.output.append(_output(TRITON_OUTPUT_JSON, _STRING, [1]))
     config.dynamic_batching.max_queue_delay_microseconds = options.queue_delay_us

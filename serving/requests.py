@@ -9,7 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from mtassist.answers import ALL_HEADS, BadRequest, parse_tasks
-from mtassist.contracts import TRITON_INPUT_CONTEXT, TRITON_INPUT_TASKS, TRITON_INPUT_TEXT
+from mtassist.contracts import (
+    ROUTE_LABELS,
+    TRITON_INPUT_CONTEXT,
+    TRITON_INPUT_ROUTE,
+    TRITON_INPUT_TASKS,
+    TRITON_INPUT_TEXT,
+)
 from mtassist.home import HomeContext, parse_context
 
 
@@ -49,6 +55,21 @@ def read_contexts(array: np.ndarray | None, batch_size: int) -> list[HomeContext
         except BadRequest as error:
             raise BadRequest(f"row {index}: {error}") from error
     return contexts
+
+
+def read_routes(array: np.ndarray | None, batch_size: int) -> list[str | None]:
+    """The route the caller names for each row: the ROUTE tensor, one row or one per TEXT row; empty: the model's."""
+    if array is None:
+        return [None] * batch_size
+    routes = []
+    for index, value in enumerate(_per_text(array, TRITON_INPUT_ROUTE, batch_size)):
+        route = _to_str(value, TRITON_INPUT_ROUTE, index).strip()
+        if route and route not in ROUTE_LABELS:
+            raise BadRequest(
+                f"unknown route {route!r} in {TRITON_INPUT_ROUTE} row {index}: choose from {', '.join(ROUTE_LABELS)}"
+            )
+        routes.append(route or None)
+    return routes
 
 
 def _per_text(array: np.ndarray, name: str, batch_size: int) -> list[object]:

@@ -1,7 +1,8 @@
 """Triton model `assistant`: the BLS router behind the application contract.
 
-TEXT (and optionally TASKS and CONTEXT) -> `tokenizer` -> `encoder` -> one JSON answer per row,
-with the heads asked for that are relevant to each row's route, names resolved against the home. Requests the dynamic batcher gathers
+TEXT (and optionally TASKS, ROUTE and CONTEXT) -> `tokenizer` -> `encoder` -> one JSON answer per row,
+with the heads asked for that are relevant to each row's route (the caller's, when ROUTE names one),
+names resolved against the home. Requests the dynamic batcher gathers
 share one tokenizer and one encoder call; a bad request gets its own error and the rest answer.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import triton_python_backend_utils as pb_utils
@@ -21,6 +23,7 @@ from mtassist.contracts import (
     TRITON_ASSISTANT_MODEL,
     TRITON_ENCODER_MODEL,
     TRITON_INPUT_CONTEXT,
+    TRITON_INPUT_ROUTE,
     TRITON_INPUT_TASKS,
     TRITON_INPUT_TEXT,
     TRITON_OUTPUT_JSON,
@@ -29,7 +32,7 @@ from mtassist.contracts import (
 )
 from mtassist.home import HomeContext
 from mtassist.serving.layout import PARAM_TOP_K_REPLIES
-from mtassist.serving.requests import read_contexts, read_tasks, read_texts
+from mtassist.serving.requests import read_contexts, read_routes, read_tasks, read_texts
 from mtassist.serving.triton_models.common import (
     error_response,
     input_array,
@@ -41,6 +44,16 @@ from mtassist.serving.triton_models.common import (
 HERE = Path(__file__).resolve().parent
 
 
+class _Job(NamedTuple):
+    """One request's rows and what it asked for them."""
+
+    index: int
+    texts: list[str]
+    tasks: list[frozenset[str]]
+    contexts: list[HomeContext | None]
+    routes: list[str | None]
+
+
 class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
@@ -50,24 +63,30 @@ class TritonPythonModel:
 
     def execute(self, requests: list) -> list:
         responses: list = [None] * len(requests)
-        jobs: list[tuple[int, list[str], list[frozenset[str]], list[HomeContext | None]]] = []
+        jobs: list[_Job] = []
         for index, request in enumerate(requests):
             try:
                 texts = read_texts(input_array(request, TRITON_INPUT_TEXT))
-                tasks = read_tasks(input_array(request, TRITON_INPUT_TASKS), len(texts))
-                contexts = read_contexts(input_array(request, TRITON_INPUT_CONTEXT), len(texts))
-                jobs.append((index, texts, tasks, contexts))
+                jobs.append(
+                    _Job(
+                        index, texts,
+                        read_tasks(input_array(request, TRITON_INPUT_TASKS), len(texts)),
+                        read_contexts(input_array(request, TRITON_INPUT_CONTEXT), len(texts)),
+                        read_routes(input_array(request, TRITON_INPUT_ROUTE), len(texts)),
+                    )
+                )  # fmt: skip
             except BadRequest as error:
                 responses[index] = error_response(error, TRITON_ASSISTANT_MODEL)
         if jobs:
             try:
                 answers = self._answer(
-                    [text for _, texts, _, _ in jobs for text in texts],
-                    [t for _, _, tasks, _ in jobs for t in tasks],
-                    [c for _, _, _, contexts in jobs for c in contexts],
+                    [text for job in jobs for text in job.texts],
+                    [task for job in jobs for task in job.tasks],
+                    [context for job in jobs for context in job.contexts],
+                    [route for job in jobs for route in job.routes],
                 )
                 start = 0
-                for index, texts, _, _ in jobs:
+                for index, texts, *_ in jobs:
                     responses[index] = json_response(TRITON_OUTPUT_JSON, answers[start : start + len(texts)])
                     start += len(texts)
             except Exception as error:
@@ -76,13 +95,18 @@ class TritonPythonModel:
         return responses
 
     def _answer(
-        self, texts: Sequence[str], tasks: Sequence[frozenset[str]], contexts: Sequence[HomeContext | None]
+        self,
+        texts: Sequence[str],
+        tasks: Sequence[frozenset[str]],
+        contexts: Sequence[HomeContext | None],
+        routes: Sequence[str | None],
     ) -> list[dict]:
         answers: list[dict] = []
         for start in range(0, len(texts), self.max_batch_size):
             chunk_texts = texts[start : start + self.max_batch_size]
             chunk_tasks = tasks[start : start + self.max_batch_size]
             chunk_contexts = contexts[start : start + self.max_batch_size]
+            chunk_routes = routes[start : start + self.max_batch_size]
             tokens = _infer(
                 TRITON_TOKENIZER_MODEL,
                 [string_tensor(TRITON_INPUT_TEXT, chunk_texts)],
@@ -94,8 +118,9 @@ class TritonPythonModel:
                 list(needed_outputs(chunk_tasks)),
             )
             answers += self.decoder.decode(
-                chunk_texts, tokens[TRITON_TOKEN_OFFSETS], heads, chunk_tasks, contexts=chunk_contexts
-            )
+                chunk_texts, tokens[TRITON_TOKEN_OFFSETS], heads, chunk_tasks, contexts=chunk_contexts,
+                named_routes=chunk_routes,
+            )  # fmt: skip
         return answers
 
 

@@ -175,3 +175,14 @@ def test_decoder_reads_the_bundle_files_from_one_folder(tmp_path):
     assert decoder.model_version == "12"
     assert decoder.labels.intent == ("none",)
     np.testing.assert_allclose(np.linalg.norm(decoder.bank.embeddings, axis=1), 1.0)
+
+
+def test_a_named_route_picks_the_heads_and_keeps_the_models_probability(decoder, outputs):
+    as_chitchat, as_command = decoder.decode(TEXTS, OFFSETS, outputs, named_routes=["chitchat", "command"])
+    assert as_chitchat["route"] == {
+        "label": "chitchat", "score": pytest.approx(softmax(outputs[ROUTE_LOGITS][0])[1], abs=1e-6)
+    }  # fmt: skip
+    assert list(as_chitchat) == ["route", "sentiment", "replies", "model_version"]
+    assert list(as_command) == ["route", "intent", "slots", "sentiment", "model_version"]
+    unchanged = decoder.decode(TEXTS, OFFSETS, outputs, named_routes=[None, None])
+    assert unchanged == decoder.decode(TEXTS, OFFSETS, outputs)

@@ -55,9 +55,10 @@ def test_tensor_names_and_types_are_the_contracts(local_repository):
     assert _tensors(assistant.input) == {
         contracts.TRITON_INPUT_TEXT: string,
         contracts.TRITON_INPUT_TASKS: string,
+        contracts.TRITON_INPUT_ROUTE: string,
         contracts.TRITON_INPUT_CONTEXT: string,
     }
-    assert [i.optional for i in assistant.input] == [False, True, True]
+    assert [i.optional for i in assistant.input] == [False, True, True, True]
     assert _tensors(assistant.output) == {contracts.TRITON_OUTPUT_JSON: string}
     assert _tensors(configs[contracts.TRITON_ENSEMBLE_MODEL].output) == {contracts.TRITON_OUTPUT_JSON: string}
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mtassist.answers import ALL_HEADS, BadRequest
-from mtassist.serving.requests import read_contexts, read_tasks, read_texts
+from mtassist.serving.requests import read_contexts, read_routes, read_tasks, read_texts
 
 
 def test_read_texts_decodes_utf8_rows():
@@ -58,3 +58,11 @@ def test_read_contexts_parses_each_row_and_an_empty_row_means_no_home():
 def test_read_contexts_rejects_a_malformed_home_naming_the_entry(row, message):
     with pytest.raises(BadRequest, match=message):
         read_contexts(np.array([[row]], dtype=object), 1)
+
+
+def test_read_routes_takes_a_known_route_or_leaves_the_choice_to_the_model():
+    assert read_routes(None, 2) == [None, None]
+    assert read_routes(np.array([[b"faq"], [b""]], dtype=object), 2) == ["faq", None]
+    assert read_routes(np.array([[b"command"]], dtype=object), 3) == ["command"] * 3
+    with pytest.raises(BadRequest, match="unknown route 'weather' in ROUTE row 0: choose from command, chitchat, faq"):
+        read_routes(np.array([[b"weather"]], dtype=object), 1)

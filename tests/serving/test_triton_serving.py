@@ -139,6 +139,16 @@ def test_bad_requests_get_an_error_naming_the_problem_and_the_server_keeps_answe
     assert client.ask([COMMAND])[0]["intent"]["label"] == "HassTurnOn"
 
 
+def test_a_named_route_makes_the_router_answer_for_that_skill(client):
+    answer = client.ask([COMMAND], route="faq")[0]
+    assert answer["route"]["label"] == "faq" and "replies" in answer and "intent" not in answer
+    assert client.ask([CHITCHAT], route="command")[0]["intent"]["label"] in ("none", "HassTurnOn", "HassTurnOff")
+    with pytest.raises(TritonRequestError, match="unknown route 'weather' in ROUTE row 0") as unknown:
+        client.ask([COMMAND], route="weather")
+    assert unknown.value.status == "StatusCode.INVALID_ARGUMENT"
+    assert client.ask([COMMAND])[0]["route"]["label"] == "command"
+
+
 def test_a_context_resolves_names_and_a_bad_one_is_refused_while_others_get_answers(client):
     home = json.dumps({"areas": ["Kitchen", "Living Room"], "names": [{"name": "Desk Lamp", "domain": "light"}]})
     answer = client.ask([COMMAND], context=home)[0]
