@@ -112,13 +112,29 @@ def _read_context(path: str | None) -> str | None:
     return raw.decode("utf-8")
 
 
+def _utf8_texts(texts: list[str]) -> list[str]:
+    """The utterances, each checked to be valid UTF-8 (a shell may pass any bytes)."""
+    from mtassist.errors import MtassistError
+
+    for index, text in enumerate(texts, start=1):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise MtassistError(
+                f"utterance {index} is not valid UTF-8 (byte {error.object[error.start]!r} at {error.start}): "
+                "send UTF-8 text"
+            ) from error
+    return texts
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from mtassist.serving.client import AssistantClient
 
+    texts = _utf8_texts(args.text)
     tasks = [t.strip() for t in args.tasks.split(",")] if args.tasks else None
     context = _read_context(args.context)
     with AssistantClient(args.url) as client:
-        for answer in client.ask(args.text, tasks=tasks, context=context, route=args.route):
+        for answer in client.ask(texts, tasks=tasks, context=context, route=args.route):
             print(json.dumps(answer, indent=2, ensure_ascii=False))
     return 0
 
