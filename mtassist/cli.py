@@ -120,9 +120,10 @@ def _utf8_texts(texts: list[str]) -> list[str]:
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as error:
+            code = ord(error.object[error.start])
+            byte = f"0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else repr(error.object[error.start])
             raise MtassistError(
-                f"utterance {index} is not valid UTF-8 (byte {error.object[error.start]!r} at {error.start}): "
-                "send UTF-8 text"
+                f"utterance {index} is not valid UTF-8 (byte {byte} at character {error.start}): send UTF-8 text"
             ) from error
     return texts
 

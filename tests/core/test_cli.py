@@ -38,7 +38,7 @@ def test_ask_with_text_that_is_not_utf8_says_so_in_one_line(capsys):
     text = b"turn on the k\xfftchen lights".decode("utf-8", "surrogateescape")  # as Python passes such argv bytes
     assert main(["ask", "--url", f"localhost:{free_port()}", "hello", text]) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith("mtassist ask: utterance 2 is not valid UTF-8") and "\n" not in err
+    assert err == "mtassist ask: utterance 2 is not valid UTF-8 (byte 0xff at character 13): send UTF-8 text"
 
 
 def test_ask_with_a_malformed_context_file_names_the_file_and_the_entry_before_sending(tmp_path, capsys):
