@@ -4,6 +4,9 @@
     mtassist serve                    Triton on the current champion, until stopped
     mtassist ask "turn on the lights" one JSON answer from a running server
     mtassist report quality           every head beside classical baselines, in docs/QUALITY.md
+    mtassist models list              registered versions: aliases, key metrics, lineage
+    mtassist models promote VERSION   make a version champion (its files checked first)
+    mtassist models rollback          champion back to the version it replaced
     mtassist pipeline compile         the pipeline as YAML for a Kubeflow cluster
     mtassist pipeline submit --host   start a run on a Kubeflow Pipelines endpoint
 
@@ -59,6 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         student_layers=args.student_layers,
         latency_budget_ms=args.latency_budget_ms,
+        gate_tolerance=args.gate_tolerance,
         check_answers=not args.no_answer_check,
     )
     settings = _settings(args)
@@ -172,6 +176,49 @@ def cmd_report_quality(args: argparse.Namespace) -> int:
     return 0
 
 
+REGISTRY_HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_TIMEOUT": "15"}
+"""For the `models` commands: a registry that does not answer is reported in seconds, not minutes
+of MLflow's default retries. The environment overrides them."""
+
+
+def _open_registry(args: argparse.Namespace) -> Settings:
+    from mtassist.registry import use_tracking
+
+    for name, value in REGISTRY_HTTP_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    settings = _settings(args)
+    use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
+    return settings
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    from mtassist.version_list import format_table, version_records
+
+    _open_registry(args)
+    records = version_records()
+    print(json.dumps(records, indent=1) if args.json else format_table(records))
+    return 0
+
+
+def cmd_models_promote(args: argparse.Namespace) -> int:
+    from mtassist.aliases import current_user, make_champion
+
+    _open_registry(args)
+    move = make_champion(args.version, current_user())
+    print(f"{CHAMPION_ALIAS} is version {move.champion} (was {move.previous or 'none'}), by {move.by} at {move.at}")
+    print("serve it: mtassist serve (or deploy it to the running server)")
+    return 0
+
+
+def cmd_models_rollback(args: argparse.Namespace) -> int:
+    from mtassist.aliases import current_user, rollback
+
+    _open_registry(args)
+    move = rollback(current_user())
+    print(f"{CHAMPION_ALIAS} rolled back to version {move.champion} (from {move.previous}), by {move.by} at {move.at}")
+    return 0
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
     from mtassist.pipelines.runner import compile_pipeline
 
@@ -205,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
     run.add_argument("--student-layers", type=int, default=DEFAULTS.student_layers)
     run.add_argument("--latency-budget-ms", type=float, default=DEFAULTS.latency_budget_ms)
+    run.add_argument(
+        "--gate-tolerance",
+        type=float,
+        default=DEFAULTS.gate_tolerance,
+        help="how far below the champion's any gate metric may be for the challenger to be promoted",
+    )
     run.add_argument("--no-answer-check", action="store_true", help="smoke test checks the contract only")
     run.set_defaults(handler=cmd_run)
 
@@ -237,6 +290,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--single-task", action="store_true", help="also fine-tune each head alone (five trainings: minutes on a CPU)"
     )
     quality.set_defaults(handler=cmd_report_quality)
+
+    models = commands.add_parser("models", help="the registered versions: list, promote, roll back")
+    model_commands = models.add_subparsers(dest="models_command", required=True)
+    listing = model_commands.add_parser("list", help="every version: aliases, key metrics, lineage")
+    _add_location_options(listing)
+    listing.add_argument("--json", action="store_true", help="the records as JSON, tags included")
+    listing.set_defaults(handler=cmd_models_list)
+    promote = model_commands.add_parser("promote", help=f"make VERSION the {CHAMPION_ALIAS} (its files checked)")
+    _add_location_options(promote)
+    promote.add_argument("version", help="a version number (see `mtassist models list`)")
+    promote.set_defaults(handler=cmd_models_promote)
+    back = model_commands.add_parser("rollback", help=f"the {CHAMPION_ALIAS} back to the version it replaced")
+    _add_location_options(back)
+    back.set_defaults(handler=cmd_models_rollback)
 
     pipeline = commands.add_parser("pipeline", help="compile or submit the pipeline for a cluster")
     pipeline_commands = pipeline.add_subparsers(dest="pipeline_command", required=True)

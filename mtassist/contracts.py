@@ -100,6 +100,9 @@ PARITY_TOLERANCE = 1e-4
 # --- the model bundle: what export writes, the registry stores and serving reads ---------------
 
 BUNDLE_ONNX = "encoder.onnx"
+BUNDLE_ONNX_INT8 = "encoder.int8.onnx"
+"""The same graph with INT8 weights (onnxruntime dynamic quantization); the card's CARD_INT8_CHECK
+says whether it scores within the allowed drop of the FP32 graph."""
 BUNDLE_TOKENIZER_DIR = "tokenizer"
 """A Hugging Face tokenizer directory (tokenizer.json, tokenizer_config.json, ...)."""
 BUNDLE_LABELS = "labels.json"
@@ -110,6 +113,8 @@ BUNDLE_RESPONSE_EMBEDDINGS = "response_bank.npy"
 """float32 [len(texts), embedding_dim], L2-normalised, made by the bundled encoder."""
 BUNDLE_CARD = "model_card.json"
 """The model card: CARD_* keys, the latency figures and the export's checks."""
+BUNDLE_MANIFEST = "sha256.json"
+"""{relative path: SHA-256} of every other file of the bundle; its own SHA-256 is LINEAGE_BUNDLE_SHA256."""
 
 CARD_MODEL_VERSION = "model_version"
 """The registry version, written into the card when a version is deployed."""
@@ -119,12 +124,26 @@ CARD_STUDENT_RUN_ID = "student_run_id"
 CARD_MODEL_SOURCE = "model_source"
 CARD_MAX_LENGTH = "max_length"
 CARD_ONNX_SHA256 = "onnx_sha256"
+CARD_ONNX_INT8_SHA256 = "onnx_int8_sha256"
+CARD_INT8_CHECK = "int8_check"
+"""{"rows", "max_drop", "passed", "metrics": {metric: {"fp32", "int8"}}}: INT8 against FP32, every head."""
 CARD_LATENCY_P50_MS = "latency_p50_ms"
 CARD_LATENCY_P95_MS = "latency_p95_ms"
 
-LINEAGE_KEYS: tuple[str, ...] = (CARD_DATASET_VERSION, CARD_TEACHER_RUN_ID, CARD_STUDENT_RUN_ID, CARD_ONNX_SHA256)
-"""Model card keys copied to every registered version as tags, with LINEAGE_GIT_COMMIT."""
+LINEAGE_KEYS: tuple[str, ...] = (
+    CARD_DATASET_VERSION,
+    CARD_TEACHER_RUN_ID,
+    CARD_STUDENT_RUN_ID,
+    CARD_ONNX_SHA256,
+    CARD_ONNX_INT8_SHA256,
+)
+"""Model card keys copied to every registered version as tags, with the LINEAGE_* tags below."""
 LINEAGE_GIT_COMMIT = "git_commit"
+LINEAGE_PIPELINE_RUN = "pipeline_run_id"
+LINEAGE_PACKAGES = "packages"
+"""The versions of the packages that trained and exported it: "torch==2.13.0 transformers==..."."""
+LINEAGE_BUNDLE_SHA256 = "bundle_sha256"
+"""The SHA-256 of the bundle's BUNDLE_MANIFEST: checked before a version is promoted, rolled back or deployed."""
 
 # --- MLflow -------------------------------------------------------------------------------------
 
@@ -134,6 +153,15 @@ CHAMPION_ALIAS = "champion"
 MLFLOW_EXPERIMENT = "mtassist"
 MLFLOW_BUNDLE_ARTIFACT = "bundle"
 """The pyfunc artifact key under which a registered model version carries its bundle."""
+TAG_CHAMPION_BY = "champion_by"
+TAG_CHAMPION_AT = "champion_at"
+"""Who made a version champion (user, or the pipeline run) and when (UTC, ISO 8601): version tags."""
+TAG_PREVIOUS_CHAMPION = "previous_champion"
+"""The champion a version replaced: where `mtassist models rollback` goes back to."""
+TAG_ROLLED_BACK_BY = "rolled_back_by"
+TAG_ROLLED_BACK_AT = "rolled_back_at"
+TAG_GATE = "gate"
+"""The promotion gate's verdict on a version, with the figures it compared (JSON)."""
 
 # --- serving targets ----------------------------------------------------------------------------
 

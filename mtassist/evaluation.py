@@ -27,9 +27,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from transformers import PreTrainedTokenizerBase
 
 from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND, SCORE_METRICS, SENTIMENT_LABELS, SPLIT_UNSEEN_VALUES
@@ -38,10 +38,13 @@ from mtassist.data.probes import probe_rows
 from mtassist.data.slot_values import SEEN
 from mtassist.frames import FrameRules, frame_key
 from mtassist.home import HomeContext, parse_context, resolve_frame
-from mtassist.model.multitask import MultiTaskModel
+from mtassist.inference import Forward, as_forward
 from mtassist.seeding import DEFAULT_SEED
 from mtassist.slots import decode_frame
 from mtassist.tokenization import encode
+
+if TYPE_CHECKING:
+    from mtassist.model.multitask import MultiTaskModel
 
 EVAL_BATCH_SIZE = 64
 COMMAND_METRICS: tuple[str, ...] = ("route_accuracy", "intent_accuracy", "slot_f1", "frame_accuracy")
@@ -73,9 +76,8 @@ class Evaluation:
     """The hand-written probes (`mtassist.data.probes`) answered with a wrong route or intent."""
 
 
-@torch.no_grad()
 def predict(
-    model: MultiTaskModel,
+    model: MultiTaskModel | Forward,
     tokenizer: PreTrainedTokenizerBase,
     rows: Sequence[dict],
     max_length: int,
@@ -84,22 +86,23 @@ def predict(
 ) -> Predictions:
     """Every head's predictions; frames for the rows with slots and a command route (or none).
 
-    `slots_by_intent` False decodes spans without the predicted intent's slot names and implied
-    slots: for a model whose intent head was not trained (the slot-only baseline).
+    `model` is the PyTorch model or any `inference.Forward` (an ONNX graph). `slots_by_intent`
+    False decodes spans without the predicted intent's slot names and implied slots: for a model
+    whose intent head was not trained (the slot-only baseline).
     """
-    model.eval()
-    labels = model.labels
+    forward = as_forward(model)
+    labels = forward.labels
     rules = labels.frames if slots_by_intent else FrameRules(values=labels.frames.values, numeric=labels.frames.numeric)
     route, intent, sentiment, embeddings, frames = [], [], [], [], []
     for start in range(0, len(rows), EVAL_BATCH_SIZE):
         chunk = rows[start : start + EVAL_BATCH_SIZE]
         encoded = encode(tokenizer, [row["text"] for row in chunk], max_length)
-        output = model(**_model_inputs(model, tokenizer, encoded))
-        route.append(output.route_logits.argmax(-1).cpu().numpy())
-        intent.append(output.intent_logits.argmax(-1).cpu().numpy())
-        sentiment.append(output.sentiment_logits.argmax(-1).cpu().numpy())
-        embeddings.append(output.sentence_embedding.float().cpu().numpy())
-        slot_logits = output.slot_logits.float().cpu().numpy()
+        output = forward(encoded)
+        route.append(output["route_logits"].argmax(-1))
+        intent.append(output["intent_logits"].argmax(-1))
+        sentiment.append(output["sentiment_logits"].argmax(-1))
+        embeddings.append(output["sentence_embedding"])
+        slot_logits = output["slot_logits"]
         intents = intent[-1]
         for i, row in enumerate(chunk):
             if row["slots"] is None or row["route"] not in (ROUTE_COMMAND, None):
@@ -110,7 +113,7 @@ def predict(
                                  rules)  # fmt: skip
             frames.append(resolve_frame(frame, context, rules.allowed_slots(intent_name), rules.values.get("domain")))
     replies = sorted({row["response"] for row in rows if row["response"] is not None})
-    reply_embeddings = _embed(model, tokenizer, replies, max_length)
+    reply_embeddings = _embed(forward, tokenizer, replies, max_length)
     return Predictions(
         np.concatenate(route),
         np.concatenate(intent),
@@ -121,27 +124,16 @@ def predict(
     )
 
 
-def _model_inputs(
-    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, encoded: dict[str, np.ndarray]
-) -> dict[str, torch.Tensor]:
-    """The encoded batch as tensors on the model's device."""
-    device = next(model.parameters()).device
-    return {name: torch.from_numpy(encoded[name]).to(device) for name in tokenizer.model_input_names}
-
-
-def _embed(
-    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int
-) -> np.ndarray:
+def _embed(forward: Forward, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int) -> list:
     chunks = []
     for start in range(0, len(texts), EVAL_BATCH_SIZE):
         encoded = encode(tokenizer, texts[start : start + EVAL_BATCH_SIZE], max_length)
-        output = model(**_model_inputs(model, tokenizer, encoded))
-        chunks.append(output.sentence_embedding.float().cpu().numpy())
-    return np.concatenate(chunks) if chunks else np.zeros((0, model.encoder.config.hidden_size), np.float32)
+        chunks.extend(forward(encoded)["sentence_embedding"])
+    return chunks
 
 
 def evaluate(
-    model: MultiTaskModel,
+    model: MultiTaskModel | Forward,
     tokenizer: PreTrainedTokenizerBase,
     rows: Sequence[dict],
     max_length: int,
@@ -150,6 +142,7 @@ def evaluate(
 ) -> Evaluation:
     """Every head's metrics on these rows; with `context`, frames are resolved against that home."""
     rows = list(rows)
+    model = as_forward(model)
     labels = model.labels
     predictions = predict(model, tokenizer, rows, max_length, context, slots_by_intent)
     metrics: dict[str, float] = {}
@@ -218,9 +211,10 @@ def span_f1(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]])
 
 
 def evaluate_splits(
-    model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, splits: dict[str, list[dict]], max_length: int
+    model: MultiTaskModel | Forward, tokenizer: PreTrainedTokenizerBase, splits: dict[str, list[dict]], max_length: int
 ) -> Evaluation:
     """`evaluate` on the test split, with COMMAND_METRICS on unseen values and on the noisy test split."""
+    model = as_forward(model)
     evaluation = evaluate(model, tokenizer, splits["test"], max_length)
     noisy = noisy_rows([row for row in splits["test"] if row["route"] is not None], NOISE_SEED)
     home = parse_context(json.dumps(SEEN.home()).encode("utf-8"))
@@ -237,7 +231,7 @@ def evaluate_splits(
     return evaluation
 
 
-def _probe(model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, max_length: int, metrics: dict) -> list[dict]:
+def _probe(model: Forward, tokenizer: PreTrainedTokenizerBase, max_length: int, metrics: dict) -> list[dict]:
     """Route and intent accuracy on the probes into `metrics`; the probes answered wrong."""
     rows = probe_rows()
     predictions = predict(model, tokenizer, rows, max_length)
@@ -267,7 +261,7 @@ def sentiment_by_source(rows: Sequence[dict], predicted: Sequence[str]) -> dict[
 
 
 def evaluate_model(
-    model: MultiTaskModel,
+    model: MultiTaskModel | Forward,
     tokenizer: PreTrainedTokenizerBase,
     rows: Sequence[dict],
     max_length: int,

@@ -30,6 +30,8 @@ class RunOptions:
     batch_size: int = _TRAINING.batch_size
     student_layers: int = DistillationConfig().student_layers
     latency_budget_ms: float = GateConfig().latency_budget_ms
+    gate_tolerance: float = GateConfig().tolerance
+    """How far below the champion's any gate metric of the challenger may be (`mtassist.promotion`)."""
     check_answers: bool = True
     """The smoke test checks the answers, not only the contract."""
 

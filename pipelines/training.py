@@ -8,7 +8,8 @@ Steps:
  5. evaluate         every head of teacher and student on the test split
  6. export           ONNX with dynamic axes, parity-checked against PyTorch, packed as a bundle
  7. register         MLflow model version with lineage, alias `challenger`
- 8. promote          `champion` moves to the challenger only if it passes the gate
+ 8. promote          `champion` moves to the challenger only if it passes the gate, which scores
+                    the champion on the challenger's test split too
  9. deploy           Triton model repository from the champion, loaded by the server
 10. smoke_test       gRPC calls that must answer correctly
 
@@ -52,6 +53,7 @@ def training_pipeline(
     batch_size: int = DEFAULTS.batch_size,
     student_layers: int = DEFAULTS.student_layers,
     latency_budget_ms: float = DEFAULTS.latency_budget_ms,
+    gate_tolerance: float = DEFAULTS.gate_tolerance,
     tracking_uri: str = "",
     cache_dir: str = "",
     model_repository: str = "",
@@ -97,9 +99,15 @@ def training_pipeline(
         evaluation=evaluate_task.outputs["evaluation"],
         tracking_uri=tracking_uri,
         git_commit=git_commit,
+        pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
     ).set_display_name("7. register")
     promote_task = promote(
-        version=register_task.output, tracking_uri=tracking_uri, latency_budget_ms=latency_budget_ms
+        version=register_task.output,
+        dataset=dataset,
+        tracking_uri=tracking_uri,
+        latency_budget_ms=latency_budget_ms,
+        gate_tolerance=gate_tolerance,
+        pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
     ).set_display_name("8. promote")
     previous_champion = promote_task.outputs["previous_champion"]
     deploy_task = deploy(

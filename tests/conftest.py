@@ -154,3 +154,42 @@ def tracking(tmp_path):
     client = use_tracking(f"sqlite:///{tmp_path / 'mlflow.db'}", (tmp_path / "artifacts").as_uri())
     yield client
     mlflow.set_tracking_uri(None)
+
+
+@pytest.fixture(scope="session")
+def toy_dataset(tmp_path_factory: pytest.TempPathFactory, toy_rows) -> Path:
+    """A dataset folder whose test split is `toy_rows` (what the promotion gate scores on)."""
+    import json
+
+    from mtassist.contracts import DATASET_EXAMPLES, DATASET_MANIFEST
+
+    out = tmp_path_factory.mktemp("toy-dataset")
+    lines = [json.dumps({**row, "split": "test", "source": "toy"}) for row in toy_rows]
+    (out / DATASET_EXAMPLES).write_text("\n".join(lines) + "\n")
+    (out / DATASET_MANIFEST).write_text(json.dumps({"version": "toy0000000000000"}))
+    return out
+
+
+@pytest.fixture(scope="session")
+def toy_bundles(tmp_path_factory: pytest.TempPathFactory, label_space, tokenizer, toy_rows) -> dict[str, Path]:
+    """Real exported bundles of a tiny model: "trained" on `toy_rows` (a good model) and "untrained"."""
+    import torch
+
+    from mtassist.export import export_bundle
+    from mtassist.model.multitask import build_tiny_model
+    from mtassist.training.config import TrainingConfig
+    from mtassist.training.loop import train
+
+    bundles = {}
+    for name, steps in (("untrained", 0), ("trained", 120)):
+        torch.manual_seed(0)
+        model = build_tiny_model(label_space, vocab_size=len(tokenizer))
+        if steps:
+            config = TrainingConfig(max_steps=steps, batch_size=8, learning_rate=3e-3, head_learning_rate=3e-3,
+                                    eval_every=40, patience=5)  # fmt: skip
+            train(model, tokenizer, toy_rows, toy_rows, config)
+        card = {"dataset_version": "toy", "teacher_run_id": "t", "student_run_id": name, "model_source": "tiny"}
+        bundles[name] = tmp_path_factory.mktemp(f"bundle-{name}")
+        replies = sorted({row["response"] for row in toy_rows if row["response"]})
+        export_bundle(model.eval(), tokenizer, bundles[name], replies, card, max_length=32)
+    return bundles

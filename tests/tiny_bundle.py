@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from mtassist import contracts
+from mtassist.hashing import write_manifest
 
 INTENTS = ("none", "HassTurnOn", "HassTurnOff", "HassLightSet")
 SLOT_NAMES = ("area", "name", "brightness")
@@ -109,4 +110,5 @@ def build_tiny_bundle(bundle_dir: Path, cache_dir: Path) -> Path:
     (bundle_dir / contracts.BUNDLE_LABELS).write_text(json.dumps(labels))
     card = {"model_version": MODEL_VERSION, "dataset_version": "tiny-test", "max_length": MAX_LENGTH}
     (bundle_dir / contracts.BUNDLE_CARD).write_text(json.dumps(card))
+    write_manifest(bundle_dir, contracts.BUNDLE_MANIFEST)
     return bundle_dir

@@ -1,4 +1,5 @@
-"""The export step: the student as a serving bundle (ONNX, parity-checked, with its response bank)."""
+"""The export step: the student as a serving bundle (ONNX FP32 parity-checked on the test split's
+utterances, INT8 scored against FP32 on the test split, the response bank, a SHA-256 manifest)."""
 
 from __future__ import annotations
 
@@ -41,5 +42,6 @@ def export(dataset_dir: Path, student_dir: Path, bundle_dir: Path) -> dict:
     }
     # Every candidate reply, held-out ones included: a reply the model never saw as a target can
     # still be the right answer, and the bank is what retrieval picks from.
-    bank = response_bank([row for rows in rows_by_split(dataset_dir).values() for row in rows])
-    return export_bundle(student, tokenizer, bundle_dir, bank, card, run[CARD_MAX_LENGTH])
+    splits = rows_by_split(dataset_dir)
+    bank = response_bank([row for rows in splits.values() for row in rows])
+    return export_bundle(student, tokenizer, bundle_dir, bank, card, run[CARD_MAX_LENGTH], check_rows=splits["test"])

@@ -1,13 +1,17 @@
 """The release steps: register a version with its lineage, promote it through the gate, and put
-the earlier champion back when its rollout fails. MLflow only: nothing here imports torch."""
+the earlier champion back when its rollout fails. MLflow and ONNX Runtime: the gate scores the
+registered bundles themselves."""
 
 from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 from pathlib import Path
 
 from mtassist.contracts import (
@@ -18,51 +22,109 @@ from mtassist.contracts import (
     CHAMPION_ALIAS,
     LINEAGE_GIT_COMMIT,
     LINEAGE_KEYS,
+    LINEAGE_PACKAGES,
+    LINEAGE_PIPELINE_RUN,
+    TAG_GATE,
 )
 from mtassist.errors import MtassistError
 
 log = logging.getLogger(__name__)
+
+LINEAGE_PACKAGE_NAMES = ("torch", "transformers", "tokenizers", "onnx", "onnxruntime", "mlflow", "kfp", "hassil")
+"""The packages whose versions shape a model, recorded on every registered version."""
 
 
 class RolloutFailed(MtassistError):
     """Deploying or smoke-testing the champion failed; the earlier champion was put back."""
 
 
-def register(bundle_dir: Path, student_metrics: dict[str, float], git_commit: str) -> dict:
+def installed_packages(names: tuple[str, ...] = LINEAGE_PACKAGE_NAMES) -> str:
+    """ "torch==2.13.0 transformers==..." for the packages of `names` installed here."""
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name}=={package_version(name)}")
+        except PackageNotFoundError:
+            continue
+    return " ".join(found)
+
+
+def register(bundle_dir: Path, student_metrics: dict[str, float], git_commit: str, pipeline_run_id: str = "") -> dict:
     """Register the bundle as a new version aliased `challenger`, with its lineage."""
     from mtassist.registry import register_bundle
 
     card = json.loads((Path(bundle_dir) / BUNDLE_CARD).read_text())
-    lineage = {key: str(card[key]) for key in LINEAGE_KEYS}
+    lineage = {key: str(card[key]) for key in LINEAGE_KEYS if key in card}
     lineage[LINEAGE_GIT_COMMIT] = git_commit
+    lineage[LINEAGE_PIPELINE_RUN] = pipeline_run_id
+    lineage[LINEAGE_PACKAGES] = installed_packages()
     latency = {key: card[key] for key in (CARD_LATENCY_P50_MS, CARD_LATENCY_P95_MS)}
     version = register_bundle(Path(bundle_dir), {**student_metrics, **latency}, lineage)
     return asdict(version)
 
 
-def promote(version: str, latency_budget_ms: float) -> dict:
-    """Move `champion` to the challenger if the gate says so; the earlier champion stays otherwise."""
-    from mtassist.promotion import GateConfig, decide
-    from mtassist.registry import set_alias, version_by_alias, version_metrics
+def bundle_metrics(reference: str, rows: list[dict]) -> dict[str, float]:
+    """The gate metrics of a registered version's FP32 graph on `rows`.
+
+    Raises:
+        ValueError: when the version's label space lacks a label of the rows (another task set).
+    """
+    from mtassist.evaluation import evaluate
+    from mtassist.inference import bundle_forward
+    from mtassist.registry import download_bundle
+
+    with tempfile.TemporaryDirectory(prefix="mtassist-gate-") as scratch:
+        bundle, _ = download_bundle(reference, Path(scratch))
+        forward, tokenizer, max_length = bundle_forward(bundle)
+        return evaluate(forward, tokenizer, rows, max_length).metrics
+
+
+def promote(
+    version: str, latency_budget_ms: float, dataset_dir: Path, tolerance: float, by: str = "the pipeline"
+) -> dict:
+    """Move `champion` to the challenger if the gate says so; the earlier champion stays otherwise.
+
+    Both versions are scored on the challenger's test split (from `dataset_dir`) by their own
+    bundles, so the gate compares like for like. A champion whose label space cannot read that
+    split (other intents) is compared on its registered metrics, and the verdict says so.
+    """
+    from mtassist.aliases import make_champion
+    from mtassist.data.dataset import load_manifest, rows_by_split
+    from mtassist.promotion import GATE_METRICS, GateConfig, decide
+    from mtassist.registry import set_version_tags, version_by_alias, version_metrics
 
     challenger = version_by_alias(CHALLENGER_ALIAS)
     if challenger is None or challenger.version != version:
         raise RuntimeError(f"version {version} is not the {CHALLENGER_ALIAS}; register it before promoting")
     champion = version_by_alias(CHAMPION_ALIAS)
     previous = champion.version if champion else ""
-    champion_metrics = version_metrics(champion) if champion and champion.version != version else None
-    decision = decide(version_metrics(challenger), champion_metrics, GateConfig(latency_budget_ms=latency_budget_ms))
-    if decision.promote:
-        set_alias(CHAMPION_ALIAS, version)
-    current = version_by_alias(CHAMPION_ALIAS)
-    verdict = f"promoted to {CHAMPION_ALIAS}" if decision.promote else "not promoted"
-    log.info("version %s %s: %s", version, verdict, decision.reason)
-    return {
+    challenger_metrics = version_metrics(challenger)
+    champion_metrics = None
+    compared_on = "no champion"
+    if champion and champion.version != version:
+        rows = rows_by_split(dataset_dir)["test"]
+        compared_on = f"test split of dataset {load_manifest(dataset_dir)['version'][:12]}"
+        challenger_metrics = {**challenger_metrics, **bundle_metrics(version, rows)}
+        try:
+            champion_metrics = bundle_metrics(champion.version, rows)
+        except ValueError as error:
+            champion_metrics = version_metrics(champion)
+            compared_on = f"registered metrics: version {champion.version} cannot read this test split ({error})"
+    decision = decide(challenger_metrics, champion_metrics, GateConfig(tolerance, latency_budget_ms=latency_budget_ms))
+    verdict = {
         "promoted": decision.promote,
         "reason": decision.reason,
-        "champion": current.version if current else "",
-        "previous_champion": previous,
+        "champion_version": previous,
+        "compared_on": compared_on,
+        "challenger": {metric: round(challenger_metrics.get(metric, float("nan")), 4) for metric in GATE_METRICS},
+        "champion": {metric: round(champion_metrics[metric], 4) for metric in GATE_METRICS} if champion_metrics else {},
     }
+    set_version_tags(version, {TAG_GATE: json.dumps(verdict)})
+    if decision.promote and previous != version:
+        make_champion(version, by)
+    current = version_by_alias(CHAMPION_ALIAS)
+    log.info("version %s %s: %s", version, "promoted" if decision.promote else "not promoted", decision.reason)
+    return {**verdict, "champion": current.version if current else "", "previous_champion": previous}
 
 
 @contextmanager

@@ -117,16 +117,27 @@ def registered(exported, evaluated, store) -> str:
     from mtassist.components.register import register
 
     return register.python_func(
-        bundle=exported[0], evaluation=evaluated.evaluation, tracking_uri=store.tracking_uri, git_commit="abc123"
+        bundle=exported[0],
+        evaluation=evaluated.evaluation,
+        tracking_uri=store.tracking_uri,
+        git_commit="abc123",
+        pipeline_run_id="run-123",
     )
 
 
 @pytest.fixture(scope="session")
-def promoted(registered, store):
+def promoted(registered, ingested, store):
     """The first version ever: the gate promotes it when it is inside the latency budget."""
     from mtassist.components.promote import promote
 
-    return promote.python_func(version=registered, tracking_uri=store.tracking_uri, latency_budget_ms=1000.0)
+    return promote.python_func(
+        version=registered,
+        dataset=ingested[0],
+        tracking_uri=store.tracking_uri,
+        latency_budget_ms=1000.0,
+        gate_tolerance=0.01,
+        pipeline_run_id="run-123",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ def test_register_creates_the_challenger_with_lineage_tags(registered, exported,
     client = MlflowClient(store.tracking_uri)
     version = client.get_model_version_by_alias(REGISTERED_MODEL_NAME, CHALLENGER_ALIAS)
     assert str(version.version) == registered == "1"
-    assert set(LINEAGE_KEYS) | {"git_commit"} <= set(version.tags)
+    assert set(LINEAGE_KEYS) | {"git_commit", "pipeline_run_id", "packages", "bundle_sha256"} <= set(version.tags)
     assert version.tags["git_commit"] == "abc123" and version.tags["onnx_sha256"] == exported[1]
     assert version.tags["student_run_id"] == student[1]
 

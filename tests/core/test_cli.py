@@ -62,14 +62,15 @@ def test_serve_with_a_port_in_use_names_the_port_and_the_flag(tmp_path, capsys):
     assert f"port {port} is in use" in err and "--grpc-port" in err
 
 
-def test_serve_without_a_registered_model_says_to_run_the_pipeline(tmp_path, capsys):
+def test_serve_without_a_registered_model_says_to_run_the_pipeline(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)  # MLflow exports the URI other tests set
     ports = [str(free_port()) for _ in range(3)]
     code = main(["serve", "--home", str(tmp_path), "--grpc-port", ports[0], "--http-port", ports[1],
                  "--metrics-port", ports[2]])  # fmt: skip
     assert code == 1
     last = capsys.readouterr().err.strip().splitlines()[-1]
-    assert last.startswith("mtassist serve: no version 'champion' of mtassist-assistant")
-    assert last.endswith("run `mtassist run` to train and register one, or pick an existing version or alias")
+    assert last.startswith("mtassist serve: no version of mtassist-assistant has the alias 'champion'")
+    assert last.endswith("run `mtassist run` to train and register one, or see `mtassist models list`")
 
 
 def test_pipeline_compile_writes_kubeflow_yaml(tmp_path, capsys):

@@ -1,37 +1,23 @@
-"""Register, promote and roll back on a real MLflow store: the gate and the rollback of a failed release."""
+"""Register, promote and roll back on a real MLflow store: the gate scores the champion's and the
+challenger's real bundles on the challenger's test split, and a failed release is rolled back."""
 
 import json
 
 import pytest
 
 from mtassist import registry
-from mtassist.contracts import BUNDLE_CARD, CHAMPION_ALIAS
+from mtassist.contracts import CHAMPION_ALIAS, SCORE_METRICS
 from mtassist.serving.smoke import smoke_test
 from mtassist.steps import release
 
-METRICS = {
-    "score": 0.6,
-    "route_accuracy": 0.9,
-    "intent_macro_f1": 0.6,
-    "slot_f1": 0.5,
-    "sentiment_macro_f1": 0.5,
-    "response_mrr": 0.3,
-}
+
+def _register(bundle, score: float) -> str:
+    metrics = {**dict.fromkeys(SCORE_METRICS, score), "score": score}
+    return release.register(bundle, metrics, git_commit="abc", pipeline_run_id="run-1")["version"]
 
 
-def _register(tmp_path, name: str, score: float, latency_ms: float = 4.0) -> str:
-    bundle = tmp_path / name
-    bundle.mkdir()
-    card = {
-        "dataset_version": "d",
-        "teacher_run_id": "t",
-        "student_run_id": "s",
-        "onnx_sha256": name,
-        "latency_p50_ms": latency_ms,
-        "latency_p95_ms": latency_ms,
-    }
-    (bundle / BUNDLE_CARD).write_text(json.dumps(card))
-    return release.register(bundle, {**METRICS, "score": score}, git_commit="abc")["version"]
+def _promote(version: str, dataset, latency_budget_ms: float = 1000.0) -> dict:
+    return release.promote(version, latency_budget_ms, dataset, tolerance=0.01, by="test")
 
 
 def _champion() -> str | None:
@@ -39,22 +25,52 @@ def _champion() -> str | None:
     return found.version if found else None
 
 
-def test_promote_when_challenger_is_worse_keeps_champion(tracking, tmp_path):
-    release.promote(_register(tmp_path, "a", 0.6), latency_budget_ms=50)
-    decision = release.promote(_register(tmp_path, "b", 0.5), latency_budget_ms=50)
-    assert not decision["promoted"] and "does not beat" in decision["reason"]
+def _tags(version: str) -> dict[str, str]:
+    return registry.find_version(version).tags
+
+
+def test_register_records_the_lineage_of_the_version(tracking, toy_bundles):
+    version = _register(toy_bundles["trained"], 0.5)
+    tags = _tags(version)
+    assert tags["git_commit"] == "abc" and tags["pipeline_run_id"] == "run-1" and tags["student_run_id"] == "trained"
+    assert "torch==2.13.0" in tags["packages"] and len(tags["bundle_sha256"]) == 64
+    assert len(tags["onnx_sha256"]) == len(tags["onnx_int8_sha256"]) == 64
+
+
+def test_the_first_version_becomes_champion_and_says_who_made_it(tracking, toy_bundles, toy_dataset):
+    decision = _promote(_register(toy_bundles["trained"], 0.5), toy_dataset)
+    assert decision["promoted"] and decision["champion"] == "1" and decision["previous_champion"] == ""
+    tags = _tags("1")
+    assert tags["champion_by"] == "test" and tags["champion_at"].endswith("+00:00")
+    assert json.loads(tags["gate"])["compared_on"] == "no champion"
+
+
+def test_a_worse_challenger_is_refused_on_scores_measured_on_its_own_test_split(tracking, toy_bundles, toy_dataset):
+    _promote(_register(toy_bundles["trained"], 0.1), toy_dataset)
+    # Registered as far better than the champion: only scoring both bundles shows it is worse.
+    decision = _promote(_register(toy_bundles["untrained"], 0.99), toy_dataset)
+    assert not decision["promoted"] and "below the champion's" in decision["reason"]
     assert _champion() == "1" and decision["previous_champion"] == "1"
+    gate = json.loads(_tags("2")["gate"])
+    assert gate["compared_on"] == "test split of dataset toy000000000"
+    assert gate["champion"]["route_accuracy"] > gate["challenger"]["route_accuracy"]
 
 
-def test_promote_when_challenger_is_better_moves_champion(tracking, tmp_path):
-    release.promote(_register(tmp_path, "a", 0.6), latency_budget_ms=50)
-    decision = release.promote(_register(tmp_path, "b", 0.7), latency_budget_ms=50)
-    assert decision["promoted"] and _champion() == "2" and decision["previous_champion"] == "1"
+def test_an_equal_challenger_is_promoted_and_remembers_the_champion_it_replaced(tracking, toy_bundles, toy_dataset):
+    _promote(_register(toy_bundles["trained"], 0.9), toy_dataset)
+    # Registered as worse, but the same bundle scores the same on the same rows.
+    decision = _promote(_register(toy_bundles["trained"], 0.1), toy_dataset)
+    assert decision["promoted"] and _champion() == "2" and _tags("2")["previous_champion"] == "1"
 
 
-def test_failed_smoke_test_puts_the_earlier_champion_back(tracking, tmp_path):
-    release.promote(_register(tmp_path, "a", 0.6), latency_budget_ms=50)
-    previous = release.promote(_register(tmp_path, "b", 0.7), latency_budget_ms=50)["previous_champion"]
+def test_a_challenger_outside_the_latency_budget_is_refused(tracking, toy_bundles, toy_dataset):
+    decision = _promote(_register(toy_bundles["trained"], 0.5), toy_dataset, latency_budget_ms=1e-6)
+    assert not decision["promoted"] and "budget" in decision["reason"] and _champion() is None
+
+
+def test_failed_smoke_test_puts_the_earlier_champion_back(tracking, toy_bundles, toy_dataset, tmp_path):
+    _promote(_register(toy_bundles["trained"], 0.5), toy_dataset)
+    previous = _promote(_register(toy_bundles["trained"], 0.5), toy_dataset)["previous_champion"]
     redeployed = []
     with (
         pytest.raises(release.RolloutFailed, match="no model repository.*champion is version 1 again"),
@@ -64,8 +80,8 @@ def test_failed_smoke_test_puts_the_earlier_champion_back(tracking, tmp_path):
     assert _champion() == "1" and redeployed == ["1"]
 
 
-def test_failed_first_release_leaves_no_champion(tracking, tmp_path):
-    previous = release.promote(_register(tmp_path, "a", 0.6), latency_budget_ms=50)["previous_champion"]
+def test_failed_first_release_leaves_no_champion(tracking, toy_bundles, toy_dataset):
+    previous = _promote(_register(toy_bundles["trained"], 0.5), toy_dataset)["previous_champion"]
     with (
         pytest.raises(release.RolloutFailed, match="alias was removed"),
         release.champion_restored_on_failure(previous),

@@ -1,0 +1,93 @@
+"""One forward pass, whatever runs it: the PyTorch model or its ONNX graph in ONNX Runtime.
+
+A `Forward` takes an encoded batch (`tokenization.encode`) and returns every head's output by
+its ONNX output name (contracts.ONNX_OUTPUTS), as numpy arrays. Evaluation, the export's checks,
+the promotion gate and the model benchmark all score through it, so that the PyTorch model, the
+FP32 graph and the INT8 graph are measured by the same code on the same rows. Torch is imported
+only to run a PyTorch model: scoring a bundle (the promotion gate) needs ONNX Runtime alone.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import onnxruntime as ort
+
+from mtassist.contracts import (
+    BUNDLE_CARD,
+    BUNDLE_LABELS,
+    BUNDLE_ONNX,
+    BUNDLE_ONNX_INT8,
+    BUNDLE_TOKENIZER_DIR,
+    CARD_MAX_LENGTH,
+    ONNX_INPUTS,
+    ONNX_OUTPUTS,
+)
+from mtassist.labels import LabelSpace
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+    from mtassist.model.multitask import MultiTaskModel
+
+
+class Forward(Protocol):
+    labels: LabelSpace
+
+    def __call__(self, encoded: dict[str, np.ndarray]) -> dict[str, np.ndarray]: ...
+
+
+class TorchForward:
+    """The PyTorch model, in eval mode and without gradients, on whatever device it is on."""
+
+    def __init__(self, model: MultiTaskModel) -> None:
+        self.model = model.eval()
+        self.labels = model.labels
+
+    def __call__(self, encoded: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        import torch
+
+        device = next(self.model.parameters()).device
+        with torch.no_grad():
+            output = self.model(**{name: torch.from_numpy(encoded[name]).to(device) for name in ONNX_INPUTS})
+        return {name: value.float().cpu().numpy() for name, value in zip(ONNX_OUTPUTS, output.as_onnx_tuple())}
+
+
+def onnx_session(path: Path, threads: int = 1) -> ort.InferenceSession:
+    """A CPU session with `threads` intra-op threads, so that timings repeat."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+class OnnxForward:
+    """An exported graph (FP32 or INT8) in ONNX Runtime, with the label space it was trained on."""
+
+    def __init__(self, path: Path, labels: LabelSpace, threads: int = 1) -> None:
+        self.session = onnx_session(path, threads)
+        self.labels = labels
+
+    def __call__(self, encoded: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        outputs = self.session.run(list(ONNX_OUTPUTS), {name: encoded[name] for name in ONNX_INPUTS})
+        return dict(zip(ONNX_OUTPUTS, outputs))
+
+
+def as_forward(model: MultiTaskModel | Forward) -> Forward:
+    """A Forward as it is; a PyTorch model wrapped in TorchForward."""
+    return model if isinstance(model, (TorchForward, OnnxForward)) else TorchForward(model)
+
+
+def bundle_forward(bundle_dir: Path, int8: bool = False) -> tuple[OnnxForward, PreTrainedTokenizerBase, int]:
+    """A bundle's FP32 (or INT8) graph as a Forward, with its tokenizer and max_length."""
+    from mtassist.tokenization import load_tokenizer
+
+    bundle_dir = Path(bundle_dir)
+    forward = OnnxForward(
+        bundle_dir / (BUNDLE_ONNX_INT8 if int8 else BUNDLE_ONNX), LabelSpace.load(bundle_dir / BUNDLE_LABELS)
+    )
+    max_length = int(json.loads((bundle_dir / BUNDLE_CARD).read_text())[CARD_MAX_LENGTH])
+    return forward, load_tokenizer(bundle_dir / BUNDLE_TOKENIZER_DIR), max_length
