@@ -4,6 +4,7 @@
     mtassist serve                    Triton on the current champion, until stopped
     mtassist ask "turn on the lights" one JSON answer from a running server
     mtassist report quality           every head beside classical baselines, in docs/QUALITY.md
+    mtassist bench model              teacher and student in PyTorch, ONNX FP32 and INT8: docs/BENCHMARKS.md
     mtassist models list              registered versions: aliases, key metrics, lineage
     mtassist models promote VERSION   make a version champion (its files checked first)
     mtassist models rollback          champion back to the version it replaced
@@ -176,6 +177,41 @@ def cmd_report_quality(args: argparse.Namespace) -> int:
     return 0
 
 
+def _machine() -> str:
+    """This machine in a few words: CPU model and cores."""
+    import platform
+
+    model = platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [
+            line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")
+        ]
+        model = names[0] if names else model
+    return f"{os.cpu_count()} cores of {model}, no GPU in use"
+
+
+def cmd_bench_model(args: argparse.Namespace) -> int:
+    from mtassist.bench_model import bench_models, figures_markdown, log_to_mlflow, targets, write_section
+    from mtassist.pipelines.runner import latest_local_run
+    from mtassist.registry import use_tracking
+
+    settings = _settings(args)
+    run = latest_local_run(settings)
+    print(f"bench model on the pipeline run in {run['dataset'].parent.parent}", flush=True)
+    figures = bench_models(run["dataset"], {"teacher": run["teacher"], "student": run["student"]})
+    markdown = figures_markdown(figures, "mtassist bench model", _machine())
+    write_section(Path(args.output), markdown)
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps([asdict(f) for f in figures], indent=1) + "\n")
+    print()
+    for what, value, met in targets(figures):
+        print(f"  {'met    ' if met else 'NOT MET'}  {what}: {value}")
+    use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
+    print(f"written to {args.output} and {args.json}; logged to MLflow as run {log_to_mlflow(figures, markdown)}")
+    return 0
+
+
 REGISTRY_HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_TIMEOUT": "15"}
 """For the `models` commands: a registry that does not answer is reported in seconds, not minutes
 of MLflow's default retries. The environment overrides them."""
@@ -290,6 +326,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--single-task", action="store_true", help="also fine-tune each head alone (five trainings: minutes on a CPU)"
     )
     quality.set_defaults(handler=cmd_report_quality)
+
+    bench = commands.add_parser("bench", help="benchmarks on this machine")
+    bench_commands = bench.add_subparsers(dest="bench_command", required=True)
+    bench_model = bench_commands.add_parser(
+        "model", help="teacher and student in PyTorch, ONNX Runtime FP32 and INT8 (latest local run)"
+    )
+    _add_location_options(bench_model)
+    bench_model.add_argument(
+        "--output", default="docs/BENCHMARKS.md", help="Markdown file whose model section is written"
+    )
+    bench_model.add_argument("--json", default="docs/benchmarks/model.json", help="the figures as JSON")
+    bench_model.set_defaults(handler=cmd_bench_model)
 
     models = commands.add_parser("models", help="the registered versions: list, promote, roll back")
     model_commands = models.add_subparsers(dest="models_command", required=True)

@@ -56,7 +56,8 @@ from mtassist.tokenization import encode
 from mtassist.training.config import DEFAULT_MAX_LENGTH
 
 log = logging.getLogger(__name__)
-logging.getLogger("onnx_ir").setLevel(logging.WARNING)
+for _chatty in ("onnx_ir", "onnxscript"):  # the exporter logs every rewrite at INFO
+    logging.getLogger(_chatty).setLevel(logging.WARNING)
 
 PARITY_TEXTS = (
     "turn on the kitchen lights",

@@ -1,0 +1,200 @@
+"""`mtassist bench model`: teacher and student, in PyTorch and in ONNX Runtime FP32 and INT8.
+
+For each of the six, in one process on this machine: latency at batch 1 (p50, p99) over real
+test utterances, throughput at batch 32, size on disk, and every head's metric on the test split.
+Everything runs on one thread (PyTorch and ONNX Runtime alike), so the figures compare the
+models, not how many cores each runtime grabs. Tokenization is outside the timings: it is the
+same for all six. The teacher is exported and quantized here with the same code as the student.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from mtassist.contracts import CARD_MAX_LENGTH, MODEL_RUN_FILE, SCORE_METRICS
+
+log = logging.getLogger(__name__)
+
+LATENCY_UTTERANCES = 300
+THROUGHPUT_BATCH = 32
+THROUGHPUT_BATCHES = 20
+WARMUP_CALLS = 20
+FIGURES_SECTION = "## Model: teacher and student, PyTorch and ONNX Runtime"
+
+
+@dataclass
+class VariantFigures:
+    model: str
+    runtime: str
+    p50_ms: float
+    p99_ms: float
+    throughput_per_s: float
+    size_mb: float
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.model} {self.runtime}"
+
+
+def _timed_calls(forward: Callable[[dict], dict], feeds: Sequence[dict]) -> list[float]:
+    for feed in feeds[:WARMUP_CALLS]:
+        forward(feed)
+    timings = []
+    for feed in feeds:
+        started = time.perf_counter()
+        forward(feed)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def measure(forward, tokenizer, texts: Sequence[str], rows: Sequence[dict], max_length: int) -> dict[str, float]:
+    """Latency at batch 1, throughput at THROUGHPUT_BATCH, and every head's test metric of one Forward."""
+    from mtassist.evaluation import evaluate
+    from mtassist.tokenization import encode
+
+    singles = [encode(tokenizer, [text], max_length) for text in texts[:LATENCY_UTTERANCES]]
+    latency = _timed_calls(forward, singles)
+    batches = [
+        encode(tokenizer, texts[i : i + THROUGHPUT_BATCH], max_length)
+        for i in range(0, THROUGHPUT_BATCH * THROUGHPUT_BATCHES, THROUGHPUT_BATCH)
+    ]
+    batch_ms = _timed_calls(forward, batches)
+    metrics = evaluate(forward, tokenizer, rows, max_length).metrics
+    return {
+        "p50_ms": float(np.percentile(latency, 50)),
+        "p99_ms": float(np.percentile(latency, 99)),
+        "throughput_per_s": THROUGHPUT_BATCH * 1000 / float(np.mean(batch_ms)),
+        "metrics": {name: metrics[name] for name in SCORE_METRICS},
+    }
+
+
+def _size_mb(paths: Sequence[Path]) -> float:
+    total = 0
+    for path in paths:
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        total += sum(p.stat().st_size for p in files)
+    return total / 1e6
+
+
+def bench_models(dataset_dir: Path, model_dirs: dict[str, Path], progress: Callable[[str], None] = print) -> list:
+    """VariantFigures for each model of `model_dirs` in pytorch, onnxruntime-fp32 and onnxruntime-int8."""
+    import torch
+
+    from mtassist.contracts import MODEL_ENCODER_DIR, MODEL_HEADS_FILE
+    from mtassist.data.dataset import rows_by_split
+    from mtassist.export import export_onnx, quantize_int8
+    from mtassist.inference import OnnxForward, TorchForward
+    from mtassist.model.storage import load_trained
+
+    torch.set_num_threads(1)
+    rows = rows_by_split(dataset_dir)["test"]
+    texts = [row["text"] for row in rows[:: max(1, len(rows) // LATENCY_UTTERANCES)]]
+    texts = (texts * (THROUGHPUT_BATCH * THROUGHPUT_BATCHES // len(texts) + 1))[: THROUGHPUT_BATCH * THROUGHPUT_BATCHES]
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="mtassist-bench-") as scratch:
+        for name, directory in model_dirs.items():
+            model, tokenizer, _ = load_trained(directory)
+            max_length = int(json.loads((Path(directory) / MODEL_RUN_FILE).read_text())[CARD_MAX_LENGTH])
+            fp32 = export_onnx(model, tokenizer, Path(scratch) / name / "encoder.onnx")
+            int8 = quantize_int8(fp32, Path(scratch) / name / "encoder.int8.onnx")
+            variants = {
+                "pytorch": (
+                    TorchForward(model),
+                    [Path(directory) / MODEL_ENCODER_DIR, Path(directory) / MODEL_HEADS_FILE],
+                ),
+                "onnxruntime-fp32": (OnnxForward(fp32, model.labels), [fp32]),
+                "onnxruntime-int8": (OnnxForward(int8, model.labels), [int8]),
+            }
+            for runtime, (forward, files) in variants.items():
+                progress(f"bench model: {name} {runtime} ({len(rows)} test rows) ...")
+                measured = measure(forward, tokenizer, texts, rows, max_length)
+                figures.append(VariantFigures(name, runtime, size_mb=_size_mb(files), **measured))
+                progress(
+                    f"  p50 {figures[-1].p50_ms:.2f} ms, p99 {figures[-1].p99_ms:.2f} ms, "
+                    f"{figures[-1].throughput_per_s:.0f}/s at batch {THROUGHPUT_BATCH}"
+                )
+    return figures
+
+
+def _find(figures: Sequence[VariantFigures], model: str, runtime: str) -> VariantFigures:
+    return next(f for f in figures if f.model == model and f.runtime == runtime)
+
+
+def targets(figures: Sequence[VariantFigures]) -> list[tuple[str, str, bool]]:
+    """The model figures the product asks for: (what, measured, met)."""
+    teacher = _find(figures, "teacher", "onnxruntime-fp32")
+    student = _find(figures, "student", "onnxruntime-fp32")
+    int8 = _find(figures, "student", "onnxruntime-int8")
+    retained = min(student.metrics[m] / teacher.metrics[m] for m in SCORE_METRICS if teacher.metrics[m] > 0)
+    int8_drop = max(student.metrics[m] - int8.metrics[m] for m in SCORE_METRICS)
+    return [
+        ("student FP32 >= 3x faster than teacher FP32 (p50, batch 1)", f"{teacher.p50_ms / student.p50_ms:.2f}x",
+         teacher.p50_ms / student.p50_ms >= 3),
+        ("every student head >= 97% of the teacher's", f"{retained:.1%} (worst head)", retained >= 0.97),
+        ("INT8 >= 1.5x faster than FP32 student (p50, batch 1)", f"{student.p50_ms / int8.p50_ms:.2f}x",
+         student.p50_ms / int8.p50_ms >= 1.5),
+        ("INT8 loses <= 1 point on any head", f"{int8_drop * 100:.2f} points", int8_drop <= 0.01),
+        ("student INT8 p50 <= 2 ms at batch 1", f"{int8.p50_ms:.2f} ms", int8.p50_ms <= 2.0),
+    ]  # fmt: skip
+
+
+def figures_markdown(figures: Sequence[VariantFigures], command: str, machine: str) -> str:
+    heads = " | ".join(SCORE_METRICS)
+    lines = [
+        FIGURES_SECTION,
+        "",
+        f"Measured by `{command}` on {machine}, one thread per runtime, tokenization excluded; "
+        f"latency over {LATENCY_UTTERANCES} test utterances at batch 1, throughput over "
+        f"{THROUGHPUT_BATCHES} batches of {THROUGHPUT_BATCH}; metrics on the test split.",
+        "",
+        f"| model | runtime | p50 ms | p99 ms | utterances/s (batch {THROUGHPUT_BATCH}) | MB | {heads} |",
+        "|---" * (6 + len(SCORE_METRICS)) + "|",
+    ]
+    for f in figures:
+        scores = " | ".join(f"{f.metrics[m]:.3f}" for m in SCORE_METRICS)
+        lines.append(
+            f"| {f.model} | {f.runtime} | {f.p50_ms:.2f} | {f.p99_ms:.2f} | {f.throughput_per_s:.0f} | "
+            f"{f.size_mb:.1f} | {scores} |"
+        )
+    lines += ["", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {what} | {value} | {'yes' if met else 'no'} |" for what, value, met in targets(figures)]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put `section` into the Markdown file at `path`, replacing the section of the same title."""
+    title = section.splitlines()[0]
+    text = path.read_text() if path.is_file() else "# mtassist benchmarks\n\n"
+    if title in text:
+        start = text.index(title)
+        following = text.find("\n## ", start + len(title))
+        text = text[:start] + section + (text[following + 1 :] if following >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def log_to_mlflow(figures: Sequence[VariantFigures], markdown: str) -> str:
+    import mlflow
+
+    from mtassist.registry import tracked_run
+
+    with tracked_run("bench_model", tags={"mtassist.step": "bench"}) as run:
+        for f in figures:
+            key = f"{f.model}.{f.runtime}"
+            mlflow.log_metrics({f"{key}.p50_ms": f.p50_ms, f"{key}.p99_ms": f.p99_ms,
+                                f"{key}.throughput_per_s": f.throughput_per_s, f"{key}.size_mb": f.size_mb,
+                                **{f"{key}.{m}": v for m, v in f.metrics.items()}})  # fmt: skip
+        mlflow.log_text(markdown, "BENCHMARKS-model.md")
+        mlflow.log_text(json.dumps([asdict(f) for f in figures], indent=1), "bench-model.json")
+    return run.info.run_id
