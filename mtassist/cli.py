@@ -242,7 +242,7 @@ def cmd_models_promote(args: argparse.Namespace) -> int:
     _open_registry(args)
     move = make_champion(args.version, current_user())
     print(f"{CHAMPION_ALIAS} is version {move.champion} (was {move.previous or 'none'}), by {move.by} at {move.at}")
-    print("serve it: mtassist serve (or deploy it to the running server)")
+    print("restart `mtassist serve` (or re-run the pipeline's deploy step) to serve it")
     return 0
 
 

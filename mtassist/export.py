@@ -142,7 +142,6 @@ def check_parity(
         actual = session.run(list(ONNX_OUTPUTS), feeds)
         for name, e, a in zip(ONNX_OUTPUTS, expected, actual):
             differences[name] = max(differences[name], float(np.max(np.abs(e.numpy() - a))))
-    differences = {name: float(np.max(np.abs(e.numpy() - a))) for name, e, a in zip(ONNX_OUTPUTS, expected, actual)}
     worst = max(differences.values())
     if worst > tolerance:
         raise ParityError(
