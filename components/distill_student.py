@@ -8,7 +8,7 @@ def distill_student(
     dataset: Input[Dataset],
     teacher: Input[Model],
     tracking_uri: str,
-    student_layers: int,
+    student_layers: str,
     epochs: float,
     max_steps: int,
     batch_size: int,
@@ -23,7 +23,7 @@ def distill_student(
     from mtassist.training.config import DistillationConfig, TrainingConfig
 
     open_tracking(tracking_uri)
-    config = TrainingConfig(epochs=epochs, max_steps=max_steps or None, batch_size=batch_size, seed=seed)
+    config = TrainingConfig.for_student(epochs=epochs, max_steps=max_steps or None, batch_size=batch_size, seed=seed)
     record = run_step(
         Path(dataset.path),
         Path(teacher.path),

@@ -57,15 +57,17 @@ def _timed_calls(forward: Callable[[dict], dict], feeds: Sequence[dict]) -> list
 
 
 def measure(forward, tokenizer, texts: Sequence[str], rows: Sequence[dict], max_length: int) -> dict[str, float]:
-    """Latency at batch 1, throughput at THROUGHPUT_BATCH, and every head's test metric of one Forward."""
+    """Latency at batch 1 (LATENCY_UTTERANCES of `texts`, spread over them), throughput at
+    THROUGHPUT_BATCH, and every head's test metric of one Forward."""
     from mtassist.evaluation import evaluate
     from mtassist.tokenization import encode
 
-    singles = [encode(tokenizer, [text], max_length) for text in texts[:LATENCY_UTTERANCES]]
-    latency = _timed_calls(forward, singles)
+    spread = list(texts[:: max(1, len(texts) // LATENCY_UTTERANCES)][:LATENCY_UTTERANCES])
+    latency = _timed_calls(forward, [encode(tokenizer, [text], max_length) for text in spread])
+    needed = THROUGHPUT_BATCH * THROUGHPUT_BATCHES
+    pool = (spread * (needed // len(spread) + 1))[:needed]
     batches = [
-        encode(tokenizer, texts[i : i + THROUGHPUT_BATCH], max_length)
-        for i in range(0, THROUGHPUT_BATCH * THROUGHPUT_BATCHES, THROUGHPUT_BATCH)
+        encode(tokenizer, pool[i : i + THROUGHPUT_BATCH], max_length) for i in range(0, needed, THROUGHPUT_BATCH)
     ]
     batch_ms = _timed_calls(forward, batches)
     metrics = evaluate(forward, tokenizer, rows, max_length).metrics
@@ -97,8 +99,7 @@ def bench_models(dataset_dir: Path, model_dirs: dict[str, Path], progress: Calla
 
     torch.set_num_threads(1)
     rows = rows_by_split(dataset_dir)["test"]
-    texts = [row["text"] for row in rows[:: max(1, len(rows) // LATENCY_UTTERANCES)]]
-    texts = (texts * (THROUGHPUT_BATCH * THROUGHPUT_BATCHES // len(texts) + 1))[: THROUGHPUT_BATCH * THROUGHPUT_BATCHES]
+    texts = [row["text"] for row in rows]
     figures = []
     with tempfile.TemporaryDirectory(prefix="mtassist-bench-") as scratch:
         for name, directory in model_dirs.items():
@@ -170,10 +171,11 @@ def figures_markdown(figures: Sequence[VariantFigures], command: str, machine: s
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Put `section` into the Markdown file at `path`, replacing the section of the same title."""
+def write_section(path: Path, section: str, heading: str = "# mtassist benchmarks") -> None:
+    """Put `section` into the Markdown file at `path`, replacing the section of the same title;
+    a new file starts with `heading`."""
     title = section.splitlines()[0]
-    text = path.read_text() if path.is_file() else "# mtassist benchmarks\n\n"
+    text = path.read_text() if path.is_file() else heading + "\n\n"
     if title in text:
         start = text.index(title)
         following = text.find("\n## ", start + len(title))

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from mtassist.contracts import CHAMPION_ALIAS, ROUTE_LABELS, Ports
 from mtassist.data.config import DATA_SIZES
+from mtassist.layer_choice import LAYER_CHOICES
 from mtassist.options import DEFAULTS, RunOptions
 from mtassist.settings import Settings
 
@@ -44,6 +45,17 @@ def _settings(args: argparse.Namespace) -> Settings:
         tracking_uri=getattr(args, "tracking_uri", None),
         model_source=getattr(args, "model_source", None),
     )
+
+
+def _layer_choice(text: str) -> str:
+    """An argparse type: the student's layer choice, checked before anything runs."""
+    from mtassist.model.layers import parse_layer_choice
+
+    try:
+        parse_layer_choice(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _add_location_options(parser: argparse.ArgumentParser) -> None:
@@ -177,6 +189,27 @@ def cmd_report_quality(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_distillation(args: argparse.Namespace) -> int:
+    from mtassist.bench_model import write_section
+    from mtassist.layer_choice import compare_layer_choices, layer_choice_markdown, log_to_mlflow
+    from mtassist.pipelines.runner import latest_local_run
+    from mtassist.registry import use_tracking
+    from mtassist.training.config import DistillationConfig, TrainingConfig
+
+    settings = _settings(args)
+    run = latest_local_run(settings)
+    print(f"distillation report on the teacher of the pipeline run in {run['teacher'].parent.parent}", flush=True)
+    use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
+    training = TrainingConfig.for_student(epochs=args.epochs, batch_size=DEFAULTS.batch_size, seed=DEFAULTS.seed)
+    choices = args.layers or list(LAYER_CHOICES)
+    figures = compare_layer_choices(run["dataset"], run["teacher"], choices, training, DistillationConfig())
+    command = "mtassist report distillation " + " ".join(f"--layers {choice}" for choice in choices)
+    markdown = layer_choice_markdown(figures, command, _machine())
+    write_section(Path(args.output), markdown, heading="# mtassist distillation")
+    print(f"written to {args.output}; logged to MLflow as run {log_to_mlflow(figures, markdown)}")
+    return 0
+
+
 def _machine() -> str:
     """This machine in a few words: CPU model and cores."""
     import platform
@@ -286,7 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-steps", type=int, default=DEFAULTS.max_steps, help="cap on training steps per model (0: by epochs)"
     )
     run.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
-    run.add_argument("--student-layers", type=int, default=DEFAULTS.student_layers)
+    run.add_argument(
+        "--student-layers",
+        type=_layer_choice,
+        default=DEFAULTS.student_layers,
+        help=f"a count of teacher layers spread evenly, or the layers named, e.g. 0,5 (default {DEFAULTS.student_layers})",
+    )
     run.add_argument("--latency-budget-ms", type=float, default=DEFAULTS.latency_budget_ms)
     run.add_argument(
         "--gate-tolerance",
@@ -326,6 +364,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--single-task", action="store_true", help="also fine-tune each head alone (five trainings: minutes on a CPU)"
     )
     quality.set_defaults(handler=cmd_report_quality)
+
+    distillation = report_commands.add_parser(
+        "distillation", help="students from different teacher layers, side by side: docs/DISTILLATION.md"
+    )
+    _add_location_options(distillation)
+    distillation.add_argument(
+        "--layers",
+        action="append",
+        type=_layer_choice,
+        help=f"a layer choice to distil: a count or the layers named (repeatable; default {' '.join(LAYER_CHOICES)})",
+    )
+    distillation.add_argument(
+        "--epochs", type=float, default=DEFAULTS.student_epochs, help="each student's passes over the data"
+    )
+    distillation.add_argument("--output", default="docs/DISTILLATION.md", help="where the Markdown goes")
+    distillation.set_defaults(handler=cmd_report_distillation, layers=None)
 
     bench = commands.add_parser("bench", help="benchmarks on this machine")
     bench_commands = bench.add_subparsers(dest="bench_command", required=True)

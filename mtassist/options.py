@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from mtassist.data.config import DATA_SIZES
 from mtassist.promotion import GateConfig
 from mtassist.seeding import DEFAULT_SEED
-from mtassist.training.config import TEACHER_EPOCHS, DistillationConfig, TrainingConfig
+from mtassist.training.config import STUDENT_EPOCHS, TEACHER_EPOCHS, DistillationConfig, TrainingConfig
 
 _TRAINING = TrainingConfig()
 
@@ -24,11 +24,12 @@ class RunOptions:
     data_size: str = DATA_SIZES[0]
     seed: int = DEFAULT_SEED
     teacher_epochs: float = TEACHER_EPOCHS
-    student_epochs: float = _TRAINING.epochs
+    student_epochs: float = STUDENT_EPOCHS
     max_steps: int = 0
     """A cap on training steps per model; 0 trains by epochs."""
     batch_size: int = _TRAINING.batch_size
-    student_layers: int = DistillationConfig().student_layers
+    student_layers: str = DistillationConfig().student_layers
+    """A count of teacher layers spread evenly, or the teacher layers named ("0,5")."""
     latency_budget_ms: float = GateConfig().latency_budget_ms
     gate_tolerance: float = GateConfig().tolerance
     """How far below the champion's any gate metric of the challenger may be (`mtassist.promotion`)."""

@@ -51,7 +51,7 @@ def training_pipeline(
     student_epochs: float = DEFAULTS.student_epochs,
     max_steps: int = DEFAULTS.max_steps,
     batch_size: int = DEFAULTS.batch_size,
-    student_layers: int = DEFAULTS.student_layers,
+    student_layers: str = DEFAULTS.student_layers,
     latency_budget_ms: float = DEFAULTS.latency_budget_ms,
     gate_tolerance: float = DEFAULTS.gate_tolerance,
     tracking_uri: str = "",

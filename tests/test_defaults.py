@@ -12,13 +12,21 @@ from mtassist.data.config import DATA_SIZES, DatasetConfig
 from mtassist.options import DEFAULTS, RunOptions
 from mtassist.pipelines.training import training_pipeline
 from mtassist.promotion import GateConfig
-from mtassist.training.config import TEACHER_EPOCHS, DistillationConfig, TrainingConfig
+from mtassist.training.config import (
+    STUDENT_EPOCHS,
+    STUDENT_LEARNING_RATE,
+    TEACHER_EPOCHS,
+    DistillationConfig,
+    TrainingConfig,
+)
 
 
 def test_run_options_take_their_defaults_from_the_config_classes():
     training = TrainingConfig()
     assert DEFAULTS.seed == training.seed == DatasetConfig().seed
-    assert DEFAULTS.teacher_epochs == TEACHER_EPOCHS and DEFAULTS.student_epochs == training.epochs
+    assert DEFAULTS.teacher_epochs == TEACHER_EPOCHS and DEFAULTS.student_epochs == STUDENT_EPOCHS
+    student = TrainingConfig.for_student(seed=1)
+    assert (student.epochs, student.learning_rate, student.seed) == (STUDENT_EPOCHS, STUDENT_LEARNING_RATE, 1)
     assert DEFAULTS.batch_size == training.batch_size
     assert DEFAULTS.student_layers == DistillationConfig().student_layers
     assert DEFAULTS.latency_budget_ms == GateConfig().latency_budget_ms

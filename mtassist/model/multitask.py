@@ -11,7 +11,6 @@ import copy
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -19,6 +18,7 @@ from transformers import AutoConfig, AutoModel, PreTrainedModel
 
 from mtassist.contracts import MODEL_ENCODER_DIR, MODEL_HEADS_FILE, MODEL_LABELS_FILE, ONNX_OUTPUTS
 from mtassist.labels import LabelSpace
+from mtassist.model.layers import choose_layers
 
 
 @dataclass
@@ -133,34 +133,28 @@ def build_model(
     return MultiTaskModel(encoder, labels, dropout)
 
 
-def build_tiny_model(labels: LabelSpace, vocab_size: int, seed: int = 0) -> MultiTaskModel:
-    """A randomly initialised 2-layer BERT (hidden 32, 4 heads) for fast tests."""
+def build_tiny_model(labels: LabelSpace, vocab_size: int, seed: int = 0, hidden_size: int = 32) -> MultiTaskModel:
+    """A randomly initialised 2-layer BERT (hidden 32 unless said, 4 heads) for fast tests."""
     from transformers import BertConfig, BertModel
 
     torch.manual_seed(seed)
     config = BertConfig(
         vocab_size=vocab_size,
-        hidden_size=32,
+        hidden_size=hidden_size,
         num_hidden_layers=2,
         num_attention_heads=4,
-        intermediate_size=64,
+        intermediate_size=2 * hidden_size,
         max_position_embeddings=128,
     )
     return MultiTaskModel(BertModel(config, add_pooling_layer=False), labels)
 
 
-def student_layer_indices(teacher_layers: int, student_layers: int) -> list[int]:
-    """Evenly spaced teacher layers, first and last included."""
-    if not 0 < student_layers <= teacher_layers:
-        raise ValueError(f"a student needs 1 to {teacher_layers} layers, not {student_layers}")
-    return sorted({round(i) for i in np.linspace(0, teacher_layers - 1, student_layers)})
-
-
-def student_from_teacher(teacher: MultiTaskModel, num_layers: int) -> MultiTaskModel:
-    """A copy of the teacher that keeps `num_layers` of its encoder layers, and all its heads."""
+def student_from_teacher(teacher: MultiTaskModel, layers: str | int) -> MultiTaskModel:
+    """A copy of the teacher that keeps some of its encoder layers, and all its heads: a count of
+    evenly spread ones, or the ones named ("0,5"; `mtassist.model.layers`)."""
+    keep = choose_layers(str(layers), teacher.num_layers)
     student = copy.deepcopy(teacher)
-    keep = student_layer_indices(teacher.num_layers, num_layers)
-    layers = student.encoder.encoder.layer
-    student.encoder.encoder.layer = nn.ModuleList([layers[i] for i in keep])
+    encoder_layers = student.encoder.encoder.layer
+    student.encoder.encoder.layer = nn.ModuleList([encoder_layers[i] for i in keep])
     student.encoder.config.num_hidden_layers = len(keep)
     return student

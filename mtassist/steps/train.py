@@ -15,6 +15,7 @@ from transformers import PreTrainedTokenizerBase
 from mtassist.contracts import CARD_DATASET_VERSION, CARD_MAX_LENGTH, CARD_MODEL_SOURCE, CARD_TEACHER_RUN_ID
 from mtassist.data.dataset import load_labels, load_manifest, rows_by_split
 from mtassist.labels import LabelSpace
+from mtassist.model.layers import choose_layers
 from mtassist.model.multitask import MultiTaskModel, build_model, student_from_teacher
 from mtassist.model.source import resolve_model_source
 from mtassist.model.storage import load_trained, save_trained
@@ -51,16 +52,19 @@ def train_teacher(
 def distill_student(
     dataset_dir: Path, teacher_dir: Path, output_dir: Path, config: TrainingConfig, distill: DistillationConfig
 ) -> dict:
-    """Distil the teacher into a student with `distill.student_layers` layers."""
-    from mtassist.training.distillation import distillation_loss
+    """Distil the teacher into a student that starts from the teacher layers `distill.student_layers` chooses."""
+    from mtassist.training.distillation import DistillationLoss
 
     teacher, tokenizer, teacher_run = load_trained(teacher_dir)
     lineage = {CARD_DATASET_VERSION: teacher_run[CARD_DATASET_VERSION], CARD_TEACHER_RUN_ID: teacher_run["run_id"]}
+    seed_everything(config.seed)  # a projection between different widths draws its first weights
+    layers = choose_layers(distill.student_layers, teacher.num_layers)
+    student = student_from_teacher(teacher, distill.student_layers)
     return _train_and_save(
-        "distill_student", student_from_teacher(teacher, distill.student_layers), tokenizer, dataset_dir,
-        output_dir, config, tags=lineage, params=distill.to_params(),
+        "distill_student", student, tokenizer, dataset_dir, output_dir, config, tags=lineage,
+        params={**distill.to_params(), "distill_teacher_layers": ",".join(map(str, layers)), "layers": len(layers)},
         record={**lineage, CARD_MODEL_SOURCE: teacher_run[CARD_MODEL_SOURCE]},
-        loss_fn=distillation_loss(teacher, distill, config.response_scale),
+        loss_fn=DistillationLoss(teacher, student, distill, config.response_scale),
     )  # fmt: skip
 
 

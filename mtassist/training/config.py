@@ -19,6 +19,11 @@ DEFAULT_TASK_WEIGHTS: dict[str, float] = {"slots": 3.0}
 TEACHER_EPOCHS = 1.5
 """The default teacher's passes over the data: 1.5 raised the test score from 0.685 to 0.730 over
 one pass (docs/QUALITY.md), and the Quick start still fits its 20 minutes on 2 slower cores."""
+STUDENT_EPOCHS = 1.5
+STUDENT_LEARNING_RATE = 3e-4
+"""The default 2-layer student at the teacher's 8e-5 for one pass was still improving when it
+stopped, and kept 80% of the teacher's slot F1; at 3e-4 for 1.5 to 2 passes it matches or beats
+the teacher on intents and slots (docs/DISTILLATION.md)."""
 EVALUATIONS_PER_RUN = 8
 """How often a run validates when `eval_every` is 0: often enough for early stopping to stop."""
 
@@ -59,6 +64,11 @@ class TrainingConfig:
     mixed_precision: bool = True
     """On a GPU, autocast to bfloat16 (float16 with loss scaling where bfloat16 is missing)."""
 
+    @classmethod
+    def for_student(cls, **values: object) -> TrainingConfig:
+        """The student's training: STUDENT_EPOCHS at STUDENT_LEARNING_RATE unless told otherwise."""
+        return cls(**{"epochs": STUDENT_EPOCHS, "learning_rate": STUDENT_LEARNING_RATE, **values})
+
     def to_params(self) -> dict[str, object]:
         return {k: (str(v) if isinstance(v, dict) else v) for k, v in asdict(self).items()}
 
@@ -67,11 +77,19 @@ class TrainingConfig:
 class DistillationConfig:
     """How the student learns from the teacher (see `mtassist.training.distillation`)."""
 
-    student_layers: int = 2
+    student_layers: str = "2"
+    """A count of teacher layers spread evenly (first and last included), or the teacher layers
+    named, in order: "0,5" (`mtassist.model.layers`)."""
     temperature: float = 2.0
     alpha: float = 0.5
     hidden_weight: float = 1.0
     embedding_weight: float = 1.0
+    relation_weight: float = 1.0
+    """MiniLMv2 self-attention relations of the last layers (`training.relations`); 0 turns them off."""
+    relation_heads: int = 0
+    """0: the teacher's attention heads, or the most below that dividing both widths."""
+    reply_relation_weight: float = 1.0
+    """The student ranks each batch's replies as the teacher does; 0 turns it off."""
 
     def to_params(self) -> dict[str, object]:
         return {f"distill_{k}": v for k, v in asdict(self).items()}

@@ -1,53 +1,108 @@
 """Distilling the teacher into a student with fewer layers, on every head at once.
 
 The student's loss is `alpha` times the hard-label multi-task loss plus `1 - alpha` times the
-soft losses: temperature-scaled KL divergence on every classification head (slots per token),
-MSE between the last hidden states, and cosine distance between the sentence embeddings.
+soft losses:
+- temperature-scaled KL divergence on every classification head (slots per token);
+- MSE between the last hidden states, through a learned projection where the widths differ;
+- MiniLMv2 self-attention relations of the last layers (`mtassist.training.relations`);
+- on the reply embedding, the cosine distance to the teacher's (through the same projection), and a relational
+  term: the student ranks a batch's replies for each message as the teacher does (KL between the
+  two softened score distributions).
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from mtassist.model.multitask import MultiTaskModel
+from mtassist.model.multitask import MultiTaskModel, MultiTaskOutput
 from mtassist.training.batches import Batch
 from mtassist.training.config import DistillationConfig
-from mtassist.training.loop import LossFn, multitask_loss
+from mtassist.training.loop import multitask_loss
+from mtassist.training.relations import AttentionCapture, relation_heads_for, relation_loss
 
 
 def soft_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """KL(teacher || student) on temperature-softened distributions, scaled by T^2."""
-    student = F.log_softmax(student_logits / temperature, dim=-1)
-    teacher = F.log_softmax(teacher_logits / temperature, dim=-1)
+    student = F.log_softmax(student_logits.float() / temperature, dim=-1)
+    teacher = F.log_softmax(teacher_logits.float() / temperature, dim=-1)
     return F.kl_div(student, teacher, log_target=True, reduction="batchmean") * temperature**2
 
 
-def distillation_loss(teacher: MultiTaskModel, config: DistillationConfig, response_scale: float) -> LossFn:
-    """The student's loss against `teacher`, which follows the batches to their device."""
-    teacher.eval()
+class DistillationLoss(nn.Module):
+    """The student's loss against `teacher`, which follows the batches to their device.
 
-    def loss(student: MultiTaskModel, batch: Batch) -> dict[str, torch.Tensor]:
+    A module, so that the training loop optimizes (and checkpoints) the hidden-state projection
+    along with the student. The teacher is held outside the module's parameters: never trained.
+    """
+
+    def __init__(
+        self, teacher: MultiTaskModel, student: MultiTaskModel, config: DistillationConfig, response_scale: float
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.response_scale = response_scale
+        self._teacher = (teacher.eval(),)
+        widths = (student.encoder.config.hidden_size, teacher.encoder.config.hidden_size)
+        self.projection = nn.Identity() if widths[0] == widths[1] else nn.Linear(*widths)
+        self._relations = None
+        if config.relation_weight:
+            self._relations = (AttentionCapture(teacher), AttentionCapture(student))
+            self.relation_heads = config.relation_heads or relation_heads_for(
+                widths, teacher.encoder.config.num_attention_heads
+            )
+
+    @property
+    def teacher(self) -> MultiTaskModel:
+        return self._teacher[0]
+
+    def forward(self, student: MultiTaskModel, batch: Batch) -> dict[str, torch.Tensor]:
+        config = self.config
         device = batch.inputs["input_ids"].device
-        if next(teacher.parameters()).device != device:
-            teacher.to(device)
-        with torch.no_grad():
-            target = teacher(**batch.inputs)
-        output = student(**batch.inputs)
-        hard = multitask_loss(output, batch, student, response_scale)
+        if next(self.teacher.parameters()).device != device:
+            self.teacher.to(device)
+        teacher_capture, student_capture = self._relations or (None, None)
+        with torch.no_grad(), teacher_capture or nullcontext():
+            target = self.teacher(**batch.inputs)
+        with student_capture or nullcontext():
+            output = student(**batch.inputs)
+        replies = None if batch.response_inputs is None else student(**batch.response_inputs).sentence_embedding
+        hard = multitask_loss(output, batch, student, self.response_scale, replies)
         mask = batch.inputs["attention_mask"].bool()  # (B, T)
+        hidden = self.projection(output.hidden_states[mask].float())
+        embedding = self.projection(output.sentence_embedding.float())
         soft = {
             "kd_route": soft_kl(output.route_logits, target.route_logits, config.temperature),
             "kd_intent": soft_kl(output.intent_logits, target.intent_logits, config.temperature),
             "kd_sentiment": soft_kl(output.sentiment_logits, target.sentiment_logits, config.temperature),
             "kd_slots": soft_kl(output.slot_logits[mask], target.slot_logits[mask], config.temperature),
-            "kd_hidden": config.hidden_weight * F.mse_loss(output.hidden_states[mask], target.hidden_states[mask]),
+            "kd_hidden": config.hidden_weight * F.mse_loss(hidden, target.hidden_states[mask].float()),
             "kd_embedding": config.embedding_weight
-            * (1 - F.cosine_similarity(output.sentence_embedding, target.sentence_embedding)).mean(),
+            * (1 - F.cosine_similarity(embedding, target.sentence_embedding.float())).mean(),
         }
+        if self._relations:
+            soft["kd_attention"] = config.relation_weight * relation_loss(
+                student_capture.states, teacher_capture.states, batch.inputs["attention_mask"], self.relation_heads
+            )
+        if config.reply_relation_weight and replies is not None:
+            soft["kd_reply_ranking"] = config.reply_relation_weight * self._reply_ranking(
+                replies, output, target, batch
+            )
         return {
             **{name: config.alpha * value for name, value in hard.items()},
             **{name: (1 - config.alpha) * value for name, value in soft.items()},
         }
 
-    return loss
+    def _reply_ranking(
+        self, student_replies: torch.Tensor, output: MultiTaskOutput, target: MultiTaskOutput, batch: Batch
+    ) -> torch.Tensor:
+        """KL between the teacher's and the student's distributions over the batch's replies."""
+        with torch.no_grad():
+            teacher_replies = self.teacher(**batch.response_inputs).sentence_embedding
+        rows = batch.response_rows
+        teacher_scores = self.response_scale * target.sentence_embedding[rows] @ teacher_replies.T  # (R, R)
+        student_scores = self.response_scale * output.sentence_embedding[rows] @ student_replies.T  # (R, R)
+        return soft_kl(student_scores, teacher_scores, self.config.temperature)

@@ -4,7 +4,7 @@ AdamW with linear warm-up and decay, temperature sampling over tasks, static tas
 early stopping on a validation sample that covers every head and intent, fixed seeds and CPU
 threads, a resumable checkpoint, CUDA with mixed precision where there is a GPU, and a progress
 bar with the running loss of each term. The loss is a function of (model, batch), so
-distillation reuses the loop.
+distillation reuses the loop; a loss that is a module has its own weights trained and checkpointed.
 """
 
 from __future__ import annotations
@@ -38,9 +38,14 @@ CHECKPOINT_FILE = "checkpoint.pt"
 
 
 def multitask_loss(
-    output: MultiTaskOutput, batch: Batch, model: MultiTaskModel, response_scale: float
+    output: MultiTaskOutput,
+    batch: Batch,
+    model: MultiTaskModel,
+    response_scale: float,
+    replies: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
-    """Cross-entropy on every head whose labels the batch carries; in-batch contrastive for replies."""
+    """Cross-entropy on every head whose labels the batch carries; in-batch contrastive for replies
+    (`replies`: the batch's reply embeddings when the caller has them already)."""
     losses: dict[str, torch.Tensor] = {}
     for task, logits, labels in (
         ("route", output.route_logits, batch.route),
@@ -55,7 +60,8 @@ def multitask_loss(
         )
     if batch.response_inputs is not None:
         queries = output.sentence_embedding[batch.response_rows]  # (R, H)
-        replies = model(**batch.response_inputs).sentence_embedding  # (R, H)
+        if replies is None:
+            replies = model(**batch.response_inputs).sentence_embedding  # (R, H)
         scores = response_scale * queries @ replies.T  # (R, R)
         losses["response"] = F.cross_entropy(scores, torch.arange(len(queries), device=scores.device))
     return losses
@@ -108,13 +114,15 @@ def train(
     seed_everything(config.seed)
     model.to(hardware.device)
     loss_fn = loss_fn or hard_label_loss(config.response_scale)
+    loss_module = loss_fn if isinstance(loss_fn, torch.nn.Module) else torch.nn.Module()
+    loss_module.to(hardware.device)
     pool_sizes = {task: len(pool) for task, pool in task_pools(train_rows).items()}
     steps = config.max_steps or max(1, math.ceil(config.epochs * len(train_rows) / config.batch_size))
     eval_every = config.eval_every or max(1, steps // EVALUATIONS_PER_RUN)
     collate = Collator(tokenizer, model.labels, config.max_length)
     sampler = iter(TaskSampler(train_rows, config.batch_size, config.sampling_temperature, config.seed))
     weighting = LossWeighting(config.loss_weighting, config.task_weights).to(hardware.device)
-    optimizer = _optimizer(model, config, weighting)
+    optimizer = _optimizer(model, config, weighting, loss_module)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * steps), steps)
     scaler = torch.amp.GradScaler(hardware.device.type, enabled=hardware.needs_loss_scaling)
     eval_rows = validation_sample(validation_rows, config.eval_max_rows, config.seed)
@@ -126,6 +134,7 @@ def train(
         saved = torch.load(checkpoint, weights_only=False, map_location=hardware.device)
         model.load_state_dict(saved["model"])
         weighting.load_state_dict(saved["weighting"])
+        loss_module.load_state_dict(saved["loss"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
         scaler.load_state_dict(saved["scaler"])
@@ -180,6 +189,7 @@ def train(
                     {
                         "model": model.state_dict(),
                         "weighting": weighting.state_dict(),
+                        "loss": loss_module.state_dict(),
                         "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(),
                         "scaler": scaler.state_dict(),
@@ -218,12 +228,17 @@ class RunningLosses:
         return {name: f"{value:.3f}" for name, value in sorted(self.values.items())}
 
 
-def _optimizer(model: MultiTaskModel, config: TrainingConfig, weighting: LossWeighting) -> torch.optim.Optimizer:
-    """AdamW: the encoder at `learning_rate`, heads at `head_learning_rate`, loss scales at theirs."""
+def _optimizer(
+    model: MultiTaskModel, config: TrainingConfig, weighting: LossWeighting, loss_module: torch.nn.Module
+) -> torch.optim.Optimizer:
+    """AdamW: the encoder at `learning_rate`, heads and the loss's own weights (a distillation
+    projection) at `head_learning_rate`, loss scales at theirs."""
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     groups: dict[tuple[float, float], list[torch.nn.Parameter]] = {}
     if weighting.log_variances:
         groups[(config.loss_weighting_learning_rate, 0.0)] = list(weighting.parameters())
+    if any(True for _ in loss_module.parameters()):
+        groups[(config.head_learning_rate, config.weight_decay)] = list(loss_module.parameters())
     for name, parameter in model.named_parameters():
         if not parameter.requires_grad:
             continue

@@ -68,7 +68,7 @@ def student(ingested, teacher, store, tmp_path_factory) -> tuple[Model, str]:
 
     model = Model(uri=str(tmp_path_factory.mktemp("student") / "model"))
     run_id = distill_student.python_func(
-        dataset=ingested[0], teacher=teacher[0], tracking_uri=store.tracking_uri, student_layers=1,
+        dataset=ingested[0], teacher=teacher[0], tracking_uri=store.tracking_uri, student_layers="1",
         epochs=1.0, max_steps=TINY_STEPS, batch_size=8, seed=13, student=model,
     )  # fmt: skip
     return model, run_id

@@ -21,7 +21,7 @@ def finished_run(tmp_path_factory):
     TEST_CACHE.mkdir(parents=True, exist_ok=True)
     (home / "cache").symlink_to(TEST_CACHE, target_is_directory=True)
     settings = Settings(home=home)
-    options = RunOptions(data_size="small", max_steps=60, batch_size=16, student_layers=2, check_answers=False)
+    options = RunOptions(data_size="small", max_steps=60, batch_size=16, student_layers="2", check_answers=False)
     run_locally(settings, options)
     registry.use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
     return settings

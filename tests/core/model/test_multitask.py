@@ -3,7 +3,8 @@ import torch
 
 from mtassist.contracts import ONNX_OUTPUTS
 from mtassist.labels import LabelSpace
-from mtassist.model.multitask import MultiTaskModel, student_from_teacher, student_layer_indices
+from mtassist.model.layers import choose_layers, parse_layer_choice, student_layer_indices
+from mtassist.model.multitask import MultiTaskModel, student_from_teacher
 from mtassist.tokenization import encode
 
 
@@ -68,3 +69,27 @@ def test_label_space_that_breaks_the_route_contract_is_refused(label_space):
     labels["route"] = ["command", "faq"]
     with pytest.raises(ValueError, match="does not match the contract"):
         LabelSpace.from_dict(labels)
+
+
+def test_student_starts_from_the_teacher_layers_named(tiny_model):
+    student = student_from_teacher(tiny_model, "1,")
+    assert student.num_layers == 1
+    assert torch.equal(
+        student.encoder.encoder.layer[0].output.dense.weight, tiny_model.encoder.encoder.layer[1].output.dense.weight
+    )
+
+
+@pytest.mark.parametrize("layers", ["2,", "1,0", "0,0", ","])
+def test_student_layers_that_are_not_the_teachers_are_refused(tiny_model, layers):
+    with pytest.raises(ValueError, match="increasing order, from 0 to 1"):
+        student_from_teacher(tiny_model, layers)
+
+
+@pytest.mark.parametrize(("spec", "expected"), [("2", [0, 5]), ("3", [0, 2, 5]), ("1,5", [1, 5]), (" 0, 3 ", [0, 3])])
+def test_a_layer_choice_is_a_count_or_the_layers_named(spec, expected):
+    assert choose_layers(spec, 6) == expected
+
+
+def test_a_layer_choice_that_is_neither_is_named():
+    with pytest.raises(ValueError, match="'0;2'"):
+        parse_layer_choice("0;2")

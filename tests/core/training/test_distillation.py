@@ -1,10 +1,13 @@
+import pytest
 import torch
 
 from mtassist.model.multitask import build_tiny_model, student_from_teacher
 from mtassist.training.batches import Collator
 from mtassist.training.config import DistillationConfig, TrainingConfig
-from mtassist.training.distillation import distillation_loss, soft_kl
+from mtassist.training.distillation import DistillationLoss, soft_kl
 from mtassist.training.loop import train
+
+FAST = {"batch_size": 8, "learning_rate": 3e-3, "head_learning_rate": 3e-3, "patience": 5}
 
 
 def test_soft_kl_is_zero_for_equal_logits_and_positive_otherwise():
@@ -13,13 +16,38 @@ def test_soft_kl_is_zero_for_equal_logits_and_positive_otherwise():
     assert soft_kl(logits, logits.flip(-1), 2.0).item() > 0.01
 
 
+def _reply_batch(tokenizer, model, toy_rows):
+    """A batch with replies in it, whatever order the toy rows come in."""
+    with_reply = [row for row in toy_rows if row["response"]][:4]
+    others = [row for row in toy_rows if not row["response"]][:8]
+    return Collator(tokenizer, model.labels, 32)(with_reply + others)
+
+
 def test_distillation_loss_has_hard_and_soft_terms_for_every_head(tiny_model, tokenizer, toy_rows):
     student = student_from_teacher(tiny_model, 1)
-    batch = Collator(tokenizer, tiny_model.labels, 32)(toy_rows[:12])
-    losses = distillation_loss(tiny_model, DistillationConfig(student_layers=1), 20.0)(student, batch)
+    batch = _reply_batch(tokenizer, tiny_model, toy_rows)
+    losses = DistillationLoss(tiny_model, student, DistillationConfig(), 20.0)(student, batch)
     assert {"route", "intent", "slots", "response"} <= set(losses)
-    assert {"kd_route", "kd_intent", "kd_sentiment", "kd_slots", "kd_hidden", "kd_embedding"} <= set(losses)
+    soft = {"kd_route", "kd_intent", "kd_sentiment", "kd_slots", "kd_hidden", "kd_embedding"}
+    assert soft | {"kd_attention", "kd_reply_ranking"} <= set(losses)
     assert all(torch.isfinite(value) for value in losses.values())
+    assert losses["kd_attention"] > 0 and losses["kd_reply_ranking"] > 0
+
+
+def test_a_student_equal_to_its_teacher_has_no_soft_loss(tiny_model, tokenizer, toy_rows):
+    tiny_model.eval()
+    student = student_from_teacher(tiny_model, 2).eval()
+    batch = _reply_batch(tokenizer, tiny_model, toy_rows)
+    losses = DistillationLoss(tiny_model, student, DistillationConfig(), 20.0)(student, batch)
+    for name in ("kd_route", "kd_slots", "kd_hidden", "kd_attention", "kd_reply_ranking"):
+        assert losses[name].item() < 1e-5, name
+
+
+def test_terms_with_zero_weight_are_left_out(tiny_model, tokenizer, toy_rows):
+    student = student_from_teacher(tiny_model, 1)
+    config = DistillationConfig(relation_weight=0.0, reply_relation_weight=0.0)
+    losses = DistillationLoss(tiny_model, student, config, 20.0)(student, _reply_batch(tokenizer, tiny_model, toy_rows))
+    assert "kd_attention" not in losses and "kd_reply_ranking" not in losses
 
 
 def _soft_gap(teacher, student, batch) -> float:
@@ -30,16 +58,26 @@ def _soft_gap(teacher, student, batch) -> float:
     return sum(soft_kl(getattr(output, head), getattr(target, head), 1.0).item() for head in heads)
 
 
-def test_distillation_alone_pulls_a_fresh_student_towards_the_teacher(tiny_model, tokenizer, toy_rows):
-    """With alpha 0 the student sees no label, only the teacher's outputs: the gap must close."""
-    fast = {"batch_size": 8, "learning_rate": 3e-3, "head_learning_rate": 3e-3, "patience": 5}
-    train(tiny_model, tokenizer, toy_rows, toy_rows, TrainingConfig(max_steps=120, eval_every=40, **fast))
-    student = build_tiny_model(tiny_model.labels, vocab_size=len(tokenizer), seed=1)  # knows nothing yet
-    batch = Collator(tokenizer, tiny_model.labels, 32)(toy_rows)
-    before = _soft_gap(tiny_model, student, batch)
-    soft_only = distillation_loss(tiny_model, DistillationConfig(student_layers=1, alpha=0.0), 20.0)
-    train(
-        student, tokenizer, toy_rows, toy_rows, TrainingConfig(max_steps=60, eval_every=60, **fast), loss_fn=soft_only
-    )
-    after = _soft_gap(tiny_model, student, batch)
+@pytest.fixture(scope="module")
+def trained_teacher(label_space, tokenizer, toy_rows):
+    teacher = build_tiny_model(label_space, vocab_size=len(tokenizer))
+    train(teacher, tokenizer, toy_rows, toy_rows, TrainingConfig(max_steps=120, eval_every=40, **FAST))
+    return teacher
+
+
+@pytest.mark.parametrize("student_width", [32, 16])
+def test_distillation_alone_pulls_a_fresh_student_towards_the_teacher(
+    trained_teacher, tokenizer, toy_rows, student_width
+):
+    """With alpha 0 the student sees no label, only the teacher's outputs: the gap must close,
+    also for a narrower student, whose hidden states reach the teacher's through a projection."""
+    student = build_tiny_model(trained_teacher.labels, len(tokenizer), seed=1, hidden_size=student_width)
+    batch = Collator(tokenizer, trained_teacher.labels, 32)(toy_rows)
+    before = _soft_gap(trained_teacher, student, batch)
+    soft_only = DistillationLoss(trained_teacher, student, DistillationConfig(alpha=0.0), 20.0)
+    projection_before = [p.detach().clone() for p in soft_only.parameters()]
+    train(student, tokenizer, toy_rows, toy_rows, TrainingConfig(max_steps=60, eval_every=60, **FAST), soft_only)
+    after = _soft_gap(trained_teacher, student, batch)
     assert after < 0.5 * before, (before, after)
+    assert len(projection_before) == (0 if student_width == 32 else 2)
+    assert all(not torch.equal(old, new) for old, new in zip(projection_before, soft_only.parameters(), strict=True))
