@@ -20,9 +20,9 @@ from mtassist.contracts import CARD_MAX_LENGTH, MODEL_RUN_FILE, SCORE_METRICS
 from mtassist.training.config import DistillationConfig, TrainingConfig
 
 SECTION = "## Which teacher layers the student starts from"
-LAYER_CHOICES = ("0,5", "0,2", "2,5")
-"""What `mtassist report distillation` compares when not told: the default (first and last), the
-bottom two, and the top two without the first."""
+LAYER_CHOICES = (DistillationConfig().student_layers, "0,2", "2,5")
+"""What `mtassist report distillation` compares when not told: the pipeline's default (two layers,
+first and last), the bottom two, and two from the top."""
 
 
 @dataclass

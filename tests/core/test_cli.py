@@ -93,3 +93,27 @@ def test_report_quality_takes_the_single_task_flag():
 
     assert build_parser().parse_args(["report", "quality", "--single-task"]).single_task is True
     assert build_parser().parse_args(["report", "quality"]).single_task is False
+
+
+def test_a_bad_student_layer_choice_is_refused_before_anything_runs(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["run", "--student-layers", "0;2"])
+    assert done.value.code == 2
+    assert "student layers '0;2': give a count (2) or comma-separated teacher layers (0,5)" in capsys.readouterr().err
+
+
+def test_report_distillation_compares_the_default_choices_unless_told():
+    from mtassist.cli import build_parser
+    from mtassist.layer_choice import LAYER_CHOICES
+    from mtassist.options import DEFAULTS
+
+    assert build_parser().parse_args(["report", "distillation"]).layers is None
+    assert DEFAULTS.student_layers in LAYER_CHOICES and len(LAYER_CHOICES) >= 2
+    told = build_parser().parse_args(["report", "distillation", "--layers", "0,5", "--layers", "3"])
+    assert told.layers == ["0,5", "3"]
+
+
+def test_report_distillation_without_a_finished_run_says_to_run_the_pipeline(tmp_path, capsys):
+    assert main(["report", "distillation", "--home", str(tmp_path), "--output", str(tmp_path / "D.md")]) == 1
+    assert "mtassist run" in capsys.readouterr().err.strip().splitlines()[-1]
+    assert not (tmp_path / "D.md").exists()
