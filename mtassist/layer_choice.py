@@ -3,8 +3,8 @@
 Distils one student per layer choice from a run's teacher, on that run's dataset, with the same
 training and distillation settings, and measures each beside the teacher: every head's score on
 the test split, its share of the teacher's, the distillation's wall time, and the latency in
-ONNX Runtime FP32 at batch 1 (one thread; what serving runs). Each student is an MLflow run of
-its own (`distill_student`), so its curves can be read there too.
+ONNX Runtime FP32 at batch 1 on one thread, measured as `mtassist bench model` does. Each student
+is an MLflow run of its own (`distill_student`), so its curves can be read there too.
 """
 
 from __future__ import annotations
@@ -75,7 +75,16 @@ def compare_layer_choices(
     return figures
 
 
-def _measured(name, layers, model_dir, texts, rows, max_length, measure, train_seconds=None) -> LayerChoiceFigures:
+def _measured(
+    name: str,
+    layers: Sequence[int] | None,
+    model_dir: Path,
+    texts: Sequence[str],
+    rows: Sequence[dict],
+    max_length: int,
+    measure: Callable[..., dict],
+    train_seconds: float | None = None,
+) -> LayerChoiceFigures:
     """A model's test scores and ONNX Runtime FP32 latency at batch 1, on one thread; `layers`
     None: all of them (the teacher)."""
     import torch

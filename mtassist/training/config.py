@@ -22,8 +22,8 @@ one pass (docs/QUALITY.md), and the Quick start still fits its 20 minutes on 2 s
 STUDENT_EPOCHS = 1.5
 STUDENT_LEARNING_RATE = 3e-4
 """The default 2-layer student at the teacher's 8e-5 for one pass was still improving when it
-stopped, and kept 80% of the teacher's slot F1; at 3e-4 for 1.5 to 2 passes it matches or beats
-the teacher on intents and slots (docs/DISTILLATION.md)."""
+stopped, and kept 80% of the teacher's slot F1; at 3e-4 for 1.5 passes it matches or beats the
+teacher on intents and slots, and loses 4 points of sentiment macro-F1 (docs/BENCHMARKS.md)."""
 EVALUATIONS_PER_RUN = 8
 """How often a run validates when `eval_every` is 0: often enough for early stopping to stop."""
 
