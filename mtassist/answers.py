@@ -7,11 +7,12 @@ Plain numpy, so that it is unit-tested without Triton; the Triton `assistant` (B
     {"route": {"label", "score"}, "intent": {"label", "score"},
      "slots": [{"name", "value", "text", "start", "end"}, {"name", "value"}, ...],
      "sentiment": {"label", "score"},
-     "replies": [{"text", "score"}], "model_version": "..."}
+     "replies": [{"text", "score"}], "model_version": "...", "truncated": true}
 
 with the heads not asked for, or not relevant to the route, left out. Slots are the complete frame
 (`slots.decode_frame`): spoken slots with a normalised value and their span, then the slots the
-predicted intent implies.
+predicted intent implies. `truncated` is there only when the utterance was longer than the model
+reads (contracts.ANSWER_TRUNCATED).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 
 from mtassist.contracts import (
     ANSWER_HEADS,
+    ANSWER_TRUNCATED,
     BUNDLE_CARD,
     BUNDLE_LABELS,
     BUNDLE_RESPONSE_EMBEDDINGS,
@@ -41,6 +43,7 @@ from mtassist.errors import BadRequest
 from mtassist.home import HomeContext, resolve_frame
 from mtassist.labels import LabelSpace
 from mtassist.slots import decode_frame
+from mtassist.truncation import truncated_rows
 
 ROUTE_LOGITS, INTENT_LOGITS, SLOT_LOGITS, SENTIMENT_LOGITS, SENTENCE_EMBEDDING = ONNX_OUTPUTS
 
@@ -237,10 +240,14 @@ class AnswerDecoder:
                 else None
                 for row, text in enumerate(texts)
             ]  # fmt: skip
-        return [
+        answers = [
             {**{head: decoded[head][row] for head in row_heads}, "model_version": self.model_version}
             for row, row_heads in enumerate(heads)
         ]
+        for answer, cut in zip(answers, truncated_rows(texts, offsets)):
+            if cut:
+                answer[ANSWER_TRUNCATED] = True
+        return answers
 
     def _frame(
         self, text: str, offsets: np.ndarray, slot_logits: np.ndarray, intent: str, context: HomeContext | None

@@ -2,6 +2,7 @@
 
     mtassist run                      the training pipeline, end to end, through kfp's local runner
     mtassist serve                    Triton on the current champion, until stopped
+    mtassist deploy --version N       roll a registered version out to the running server (or back)
     mtassist ask "turn on the lights" one JSON answer from a running server
     mtassist report quality           every head beside classical baselines, in docs/QUALITY.md
     mtassist bench model              teacher and student in PyTorch, ONNX FP32 and INT8: docs/BENCHMARKS.md
@@ -146,14 +147,53 @@ def _utf8_texts(texts: list[str]) -> list[str]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from mtassist.errors import MtassistError
     from mtassist.serving.client import AssistantClient
 
-    texts = _utf8_texts(args.text)
+    if bool(args.text) == bool(args.input):
+        raise MtassistError("ask takes utterances or --input FILE, one of the two")
     tasks = [t.strip() for t in args.tasks.split(",")] if args.tasks else None
     context = _read_context(args.context)
     with AssistantClient(args.url) as client:
-        for answer in client.ask(texts, tasks=tasks, context=context, route=args.route):
+        if args.input:
+            return _ask_file(client, Path(args.input), args.output, tasks, context, args.route)
+        for answer in client.ask(_utf8_texts(args.text), tasks=tasks, context=context, route=args.route):
             print(json.dumps(answer, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _ask_file(client, path: Path, output: str | None, tasks, context: str | None, route: str | None) -> int:
+    """Every utterance of the file, asked in batches; one JSON line per answer, with a progress bar."""
+    from tqdm import tqdm
+
+    from mtassist.utterance_file import read_utterances
+
+    records = read_utterances(path)
+    out = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115 (closed below)
+    try:
+        with tqdm(total=len(records), unit="utterance", desc="ask", file=sys.stderr) as progress:
+            for start in range(0, len(records), client.batch_size):
+                batch = records[start : start + client.batch_size]
+                answers = client.ask([r["text"] for r in batch], tasks=tasks, context=context, route=route)
+                for record, answer in zip(batch, answers):
+                    out.write(json.dumps({**record, "answer": answer}, ensure_ascii=False) + "\n")
+                progress.update(len(batch))
+    finally:
+        if output:
+            out.close()
+    if output:
+        print(f"{len(records)} answers written to {output}", file=sys.stderr)
+    return 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from mtassist.serving.deploy import deploy
+
+    settings = _open_registry(args)
+    reference = args.version or args.alias
+    repository = Path(args.repository) if args.repository else settings.model_repository
+    version = deploy(repository, args.url, reference=reference)
+    print(f"version {version} ({reference}) is served at {args.url}; repository {repository}")
     return 0
 
 
@@ -275,7 +315,7 @@ def cmd_models_promote(args: argparse.Namespace) -> int:
     _open_registry(args)
     move = make_champion(args.version, current_user())
     print(f"{CHAMPION_ALIAS} is version {move.champion} (was {move.previous or 'none'}), by {move.by} at {move.at}")
-    print("restart `mtassist serve` (or re-run the pipeline's deploy step) to serve it")
+    print("`mtassist deploy` rolls it out to a running server; `mtassist serve` serves it at start")
     return 0
 
 
@@ -343,8 +383,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--metrics-port", type=int, default=Ports.metrics)
     serve.set_defaults(handler=cmd_serve)
 
+    deploy = commands.add_parser(
+        "deploy", help="roll a registered version out to a running server (Triton in explicit mode), or roll back"
+    )
+    _add_location_options(deploy)
+    chosen = deploy.add_mutually_exclusive_group()
+    chosen.add_argument("--version", help="the version number to serve")
+    chosen.add_argument("--alias", default=CHAMPION_ALIAS, help=f"the alias to serve (default {CHAMPION_ALIAS})")
+    deploy.add_argument("--url", default=Settings.from_env().triton_url, help="Triton gRPC address (host:port)")
+    deploy.add_argument("--repository", help="the server's model repository (default the state folder's)")
+    deploy.set_defaults(handler=cmd_deploy)
+
     ask = commands.add_parser("ask", help="ask a running server; prints the JSON answer")
-    ask.add_argument("text", nargs="+", help="one or more utterances")
+    ask.add_argument("text", nargs="*", help="one or more utterances")
+    ask.add_argument("--input", metavar="FILE", help='utterances, one per line or JSON Lines with a "text" key')
+    ask.add_argument("--output", metavar="FILE", help="with --input: where the JSON Lines answers go (default stdout)")
     ask.add_argument("--url", default=Settings.from_env().triton_url, help="Triton gRPC address (host:port)")
     ask.add_argument("--tasks", help="comma-separated heads to answer (default all)")
     ask.add_argument("--route", choices=ROUTE_LABELS, help="the skill to answer for (default: the model's choice)")

@@ -205,6 +205,9 @@ COMMAND_ONLY_HEADS: frozenset[str] = frozenset({"intent", "slots"})
 CONVERSATION_ONLY_HEADS: frozenset[str] = frozenset({"replies"})
 """Heads left out when the route is `command`."""
 DEFAULT_TOP_K_REPLIES = 3
+ANSWER_TRUNCATED = "truncated"
+"""An answer key, present (and true) only when the utterance ran past the `max_length` tokens the
+model reads: the answer covers its beginning."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase, PreTrainedToken
 
 from mtassist.contracts import ONNX_INPUTS
 from mtassist.training.config import DEFAULT_MAX_LENGTH
+from mtassist.truncation import clip_text
 
 _SPECIAL_TOKENS = {
     "unk_token": "[UNK]",
@@ -59,14 +60,14 @@ def _special_tokens(model_dir: Path) -> dict[str, str]:
 def encode(
     tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int = DEFAULT_MAX_LENGTH
 ) -> dict[str, np.ndarray]:
-    """Tokenize a batch, padded to its longest row.
+    """Tokenize a batch, padded to its longest row; each text cut first to what max_length reaches.
 
     Returns:
         int64 arrays `input_ids`, `attention_mask`, `token_type_ids` of shape (B, T) and
         `offsets` of shape (B, T, 2): character offsets into each text, (0, 0) for special tokens.
     """
     batch = tokenizer(
-        list(texts),
+        [clip_text(text, max_length) for text in texts],
         padding="longest",
         truncation=True,
         max_length=max_length,

@@ -4,6 +4,9 @@ client = AssistantClient("localhost:8001")
 client.wait_until_ready(timeout_s=60)
 client.ask(["turn on the kitchen lights"])            # every head relevant to the route
 client.ask(["how are you?"], tasks=["sentiment"])     # only the heads asked for
+
+A call that finds the server UNAVAILABLE (restarting, or shedding a flood: "Exceeds maximum queue
+size") is retried `retries` times with exponential backoff before the error reaches the caller.
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from mtassist.contracts import (
     TRITON_OUTPUT_JSON,
 )
 from mtassist.errors import MtassistError
-from mtassist.serving.model_configs import MODEL_NAMES
+from mtassist.serving.model_configs import MODEL_NAMES, ServingOptions
 from mtassist.settings import DEFAULT_TRITON_URL
 
 _UNAVAILABLE = "StatusCode.UNAVAILABLE"
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF_S = 0.05
 
 
 class TritonUnavailableError(MtassistError, ConnectionError):
@@ -55,16 +60,28 @@ class AssistantClient:
         url: Triton's gRPC address, host:port.
         model: `assistant` (routed, TASKS honoured) or `assistant_ensemble` (every head).
         timeout_s: per-call deadline.
+        retries: how many times an UNAVAILABLE answer is retried (0: never).
+        backoff_s: the wait before the first retry; it doubles with each one.
+        batch_size: texts per request; more are sent in several (the served max_batch_size).
     """
 
     def __init__(
-        self, url: str = DEFAULT_TRITON_URL, *, model: str = TRITON_ASSISTANT_MODEL, timeout_s: float = 30.0
+        self,
+        url: str = DEFAULT_TRITON_URL,
+        *,
+        model: str = TRITON_ASSISTANT_MODEL,
+        timeout_s: float = 30.0,
+        retries: int = DEFAULT_RETRIES,
+        backoff_s: float = DEFAULT_BACKOFF_S,
+        batch_size: int = ServingOptions().max_batch_size,
     ) -> None:
         self.url = url
         self.model = model
         self.timeout_s = timeout_s
+        self.retries = max(0, retries)
+        self.backoff_s = backoff_s
+        self.batch_size = max(1, batch_size)
         self._client = grpcclient.InferenceServerClient(url=url)
-        self._max_batch_size: int | None = None
 
     def __enter__(self) -> AssistantClient:
         return self
@@ -83,6 +100,7 @@ class AssistantClient:
         tasks: Sequence[str] | None = None,
         context: str | None = None,
         route: str | None = None,
+        model: str | None = None,
     ) -> list[dict]:
         """One answer per text (its shape: README.md, docs/architecture.md).
 
@@ -91,23 +109,26 @@ class AssistantClient:
             tasks: the heads wanted, default all.
             context: the home's names as one JSON object (the CONTEXT input), sent with every text.
             route: the skill to answer for (the ROUTE input), instead of the model's choice.
+            model: ask this model instead of the client's.
         """
+        model = model or self.model
         if isinstance(texts, str):
             raise TypeError("ask takes a list of texts; wrap the one text in a list")
         if not texts:
             raise ValueError("ask needs at least one text")
-        if (tasks is not None or context is not None or route is not None) and self.model == TRITON_ENSEMBLE_MODEL:
+        if (tasks is not None or context is not None or route is not None) and model == TRITON_ENSEMBLE_MODEL:
             raise ValueError(
                 f"{TRITON_ENSEMBLE_MODEL} answers every head without a home or a route; ask "
                 f"{TRITON_ASSISTANT_MODEL} to pick tasks, name a route or send a context"
             )
-        size = self._batch_size()
         answers: list[dict] = []
-        for start in range(0, len(texts), size):
-            answers += self._ask(list(texts[start : start + size]), tasks, context, route)
+        for start in range(0, len(texts), self.batch_size):
+            answers += self._ask(model, list(texts[start : start + self.batch_size]), tasks, context, route)
         return answers
 
-    def _ask(self, texts: list[str], tasks: Sequence[str] | None, context: str | None, route: str | None) -> list[dict]:
+    def _ask(
+        self, model: str, texts: list[str], tasks: Sequence[str] | None, context: str | None, route: str | None
+    ) -> list[dict]:
         inputs = [_string_input(TRITON_INPUT_TEXT, texts)]
         if tasks is not None:
             inputs.append(_string_input(TRITON_INPUT_TASKS, [",".join(tasks)] * len(texts)))
@@ -116,14 +137,10 @@ class AssistantClient:
         if route is not None:
             inputs.append(_string_input(TRITON_INPUT_ROUTE, [route] * len(texts)))
         outputs = [grpcclient.InferRequestedOutput(TRITON_OUTPUT_JSON)]
-        result = self._call(self._client.infer, self.model, inputs, outputs=outputs, client_timeout=self.timeout_s)
+        result = self._call(
+            self._client.infer, model, inputs, outputs=outputs, client_timeout=self.timeout_s, retry=True
+        )
         return [json.loads(value) for value in result.as_numpy(TRITON_OUTPUT_JSON).reshape(-1)]
-
-    def _batch_size(self) -> int:
-        if self._max_batch_size is None:
-            config = self.model_config()
-            self._max_batch_size = max(1, int(config.get("max_batch_size", 1)))
-        return self._max_batch_size
 
     # --- health and metadata --------------------------------------------------------------------
 
@@ -187,13 +204,18 @@ class AssistantClient:
 
     # --- errors ---------------------------------------------------------------------------------
 
-    def _call(self, method, *args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        except InferenceServerException as error:
-            if error.status() == _UNAVAILABLE and not self._answers():
-                raise self._unavailable() from None
-            raise TritonRequestError(error.message() or str(error), error.status()) from None
+    def _call(self, method, *args, retry: bool = False, **kwargs):
+        attempts = 1 + (self.retries if retry else 0)
+        for attempt in range(attempts):
+            try:
+                return method(*args, **kwargs)
+            except InferenceServerException as error:
+                if error.status() == _UNAVAILABLE and attempt + 1 < attempts:
+                    time.sleep(self.backoff_s * 2**attempt)
+                    continue
+                if error.status() == _UNAVAILABLE and not self._answers():
+                    raise self._unavailable() from None
+                raise TritonRequestError(error.message() or str(error), error.status()) from None
 
     def _answers(self) -> bool:
         try:

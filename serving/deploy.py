@@ -1,4 +1,4 @@
-"""Deploying a registered version: its Triton model repository, loaded by a running server."""
+"""Deploying a registered version: its folders in the Triton model repository, rolled out to a running server."""
 
 from __future__ import annotations
 
@@ -8,18 +8,25 @@ import tempfile
 from pathlib import Path
 
 from mtassist.contracts import BUNDLE_CARD, CARD_MODEL_VERSION, CHAMPION_ALIAS, SERVING_LOCAL
+from mtassist.serving.model_configs import ServingOptions
 
 log = logging.getLogger(__name__)
 
 
 def deploy(
-    model_repository: Path, triton_url: str = "", reference: str = CHAMPION_ALIAS, target: str = SERVING_LOCAL
+    model_repository: Path,
+    triton_url: str = "",
+    reference: str = CHAMPION_ALIAS,
+    target: str = SERVING_LOCAL,
+    options: ServingOptions = ServingOptions(),
 ) -> str:
-    """Build the Triton model repository from a registered version (the champion by default).
+    """Install a registered version (an alias or a number; the champion by default) and serve it.
 
-    The repository is written beside the old one and swapped in model by model, so a failed
-    build leaves the serving repository as it was. With `triton_url`, the server there reloads
-    the models through its model-control API. Returns the deployed version.
+    The bundle is downloaded and its SHA-256 manifest checked; its version's folders are written
+    beside the served ones, which stay for rollback (`repository.build_model_repository`). With
+    `triton_url`, the server there (in explicit model-control mode) loads the new version with no
+    request failing, and its answers are checked to come from it (`rollout.roll_out`). Returns the
+    deployed version.
     """
     from mtassist.registry import download_bundle
     from mtassist.serving.repository import build_model_repository
@@ -29,12 +36,13 @@ def deploy(
         bundle_dir, version = download_bundle(reference, Path(scratch))
         card_path = bundle_dir / BUNDLE_CARD
         card_path.write_text(json.dumps({**json.loads(card_path.read_text()), CARD_MODEL_VERSION: version.version}))
-        build_model_repository(bundle_dir, model_repository, target=target)
-    log.info("model repository %s now holds version %s", model_repository, version.version)
+        build_model_repository(bundle_dir, model_repository, target=target, options=options)
+    log.info("model repository %s now serves version %s", model_repository, version.version)
     if triton_url:
         from mtassist.serving.client import AssistantClient
-        from mtassist.serving.repository import read_manifest
+        from mtassist.serving.rollout import roll_out
 
         with AssistantClient(triton_url) as client:
-            client.load_models(read_manifest(model_repository)["models"])
+            roll_out(client, model_repository)
+        log.info("the server at %s serves version %s", triton_url, version.version)
     return version.version

@@ -1,8 +1,7 @@
 """Names shared by the repository builder, the generated configs and the python-backend models."""
 
 MANIFEST = "mtassist-repository.json"
-"""At the repository root: what was built (model version, target, models, ONNX sha256)."""
-MODEL_VERSION_DIR = "1"
+"""At the repository root: the version served, the previous one, the target, each version's graph and sha256."""
 ONNX_MODEL_FILE = "model.onnx"
 PYTHON_MODEL_FILE = "model.py"
 

@@ -6,14 +6,22 @@ names come from `mtassist.contracts` only.
 
 Targets:
 - `local`: every model on the python backend (the `tritonserver` of the nvidia-pytriton wheel
-  has no other); the encoder runs the ONNX graph with onnxruntime inside its stub.
+  has no other). `assistant` tokenizes, runs the graph in onnxruntime and decodes in one stub, no
+  hop between models; the ensemble's `encoder` runs the graph with onnxruntime inside its stub.
 - `onnxruntime`: the encoder on Triton's onnxruntime backend (`onnxruntime_onnx`), for the
   NGC image; instance kind left to Triton (GPU where there is one).
 - `tensorrt`: as `onnxruntime`, on GPU, with ONNX Runtime's TensorRT execution accelerator.
+  On both, `assistant` tokenizes and decodes in its stub and calls `encoder` (on the GPU).
+
+Versions: each model serves the registered version named in its version policy. `assistant` and
+`assistant_ensemble` serve exactly one; the ensemble's steps are pinned to that version, and the
+step models also keep the previous version loaded, so that an ensemble request in flight while a
+new version is rolled out still finds its steps (`serving/rollout.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from google.protobuf import text_format
@@ -57,6 +65,8 @@ MODEL_NAMES: tuple[str, ...] = (
 
 PYTHON_MODELS: tuple[str, ...] = (TRITON_TOKENIZER_MODEL, TRITON_POSTPROCESS_MODEL, TRITON_ASSISTANT_MODEL)
 """Models on the python backend whatever the target (the encoder too, locally)."""
+STEP_MODELS: tuple[str, ...] = (TRITON_TOKENIZER_MODEL, TRITON_ENCODER_MODEL, TRITON_POSTPROCESS_MODEL)
+"""The ensemble's steps (and, on the GPU targets, what `assistant` calls)."""
 
 _STRING = mc.TYPE_STRING
 _INT64 = mc.TYPE_INT64
@@ -84,16 +94,30 @@ class HeadDims:
         }
 
 
+PRECISIONS: tuple[str, ...] = ("auto", "fp32", "int8")
+"""The graph `assistant` runs locally: "auto" is INT8 where the bundle's INT8 check passed."""
+
+
 @dataclass(frozen=True)
 class ServingOptions:
     """Knobs of the generated configs.
 
     Attributes:
         max_batch_size: rows per request (and per dynamic batch) of every model.
-        queue_delay_us: how long the dynamic batcher waits to fill a batch.
-        intra_op_threads: onnxruntime's intra-op threads for the encoder; 0 lets it choose
-            (one per physical core).
-        instances: instances of each model.
+        queue_delay_us: how long the dynamic batcher waits to fill a batch. 0: a lone request
+            runs at once, and requests that queue while a batch runs form the next batch.
+        max_queue_size: requests that may wait for an `assistant` instance; more are refused at
+            once with UNAVAILABLE ("Exceeds maximum queue size"), so a flood is shed instead of
+            piling up.
+        queue_timeout_ms: a request that waited this long for an `assistant` instance is refused
+            (UNAVAILABLE).
+        intra_op_threads: onnxruntime's intra-op threads per instance; 0: the cores the server
+            is given (cgroup quota included), shared among the instances.
+        instances: instances of each ensemble step model.
+        assistant_instances: instances of `assistant`. Two on the default 2-core machine: with a
+            single instance and a queue policy, Triton 2.51's dynamic batcher now and then misses
+            a wake-up and a lone request waits 500 ms (seen at concurrency 1 here).
+        precision: the graph `assistant` runs on the local target (PRECISIONS).
         top_k_replies: replies per conversational answer.
         tensorrt_precision: "FP32", "FP16" or "INT8" (target `tensorrt`).
         tensorrt_workspace_bytes: TensorRT's build workspace (target `tensorrt`).
@@ -102,25 +126,51 @@ class ServingOptions:
     """
 
     max_batch_size: int = 32
-    queue_delay_us: int = 1000
+    queue_delay_us: int = 0
+    max_queue_size: int = 128
+    queue_timeout_ms: int = 5000
     intra_op_threads: int = 0
     instances: int = 1
+    assistant_instances: int = 2
+    precision: str = "auto"
     top_k_replies: int = DEFAULT_TOP_K_REPLIES
     tensorrt_precision: str = "FP16"
     tensorrt_workspace_bytes: int = 1 << 30
     tensorrt_cache_dir: str = "/tmp/mtassist-trt-cache"
 
     def __post_init__(self) -> None:
-        if self.max_batch_size < 1 or self.instances < 1 or self.top_k_replies < 1:
-            raise ValueError("max_batch_size, instances and top_k_replies must each be at least 1")
+        counts = (
+            self.max_batch_size,
+            self.instances,
+            self.assistant_instances,
+            self.top_k_replies,
+            self.max_queue_size,
+        )
+        if min(counts) < 1:
+            raise ValueError(
+                "max_batch_size, instances, assistant_instances, top_k_replies and max_queue_size must each be at least 1"
+            )
+        if self.queue_delay_us < 0 or self.queue_timeout_ms < 0 or self.intra_op_threads < 0:
+            raise ValueError("queue_delay_us, queue_timeout_ms and intra_op_threads cannot be negative")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision is {self.precision!r}: choose from {', '.join(PRECISIONS)}")
         if self.tensorrt_precision not in ("FP32", "FP16", "INT8"):
             raise ValueError(f"tensorrt_precision is {self.tensorrt_precision!r}: choose FP32, FP16 or INT8")
 
 
 def model_configs(
-    dims: HeadDims, options: ServingOptions = ServingOptions(), target: str = SERVING_LOCAL
+    dims: HeadDims,
+    options: ServingOptions = ServingOptions(),
+    target: str = SERVING_LOCAL,
+    version: int = 1,
+    step_versions: Sequence[int] = (),
 ) -> dict[str, mc.ModelConfig]:
-    """Every model's config by model name, in MODEL_NAMES order."""
+    """Every model's config by model name, in MODEL_NAMES order.
+
+    Args:
+        version: the version `assistant` and the ensemble serve, and the ensemble's steps run.
+        step_versions: the versions the step models keep loaded besides `version` (the previous one).
+    """
     if target not in SERVING_TARGETS:
         raise ValueError(f"unknown target {target!r}: choose from {', '.join(SERVING_TARGETS)}")
     configs = [
@@ -128,8 +178,12 @@ def model_configs(
         encoder_config(dims, options, target),
         postprocess_config(dims, options),
         assistant_config(options),
-        ensemble_config(dims, options),
+        ensemble_config(dims, options, version),
     ]
+    steps = sorted({version, *step_versions})
+    for config in configs:
+        served = steps if config.name in STEP_MODELS else [version]
+        config.version_policy.specific.versions.extend(served)
     return {config.name: config for config in configs}
 
 
@@ -152,7 +206,7 @@ def encoder_config(dims: HeadDims, options: ServingOptions, target: str = SERVIN
         config.default_model_filename = ONNX_MODEL_FILE
     config.input.extend(_input(name, _INT64, [-1]) for name in ONNX_INPUTS)
     config.output.extend(_output(name, _FP32, shape) for name, shape in dims.output_dims().items())
-    config.dynamic_batching.max_queue_delay_microseconds = options.queue_delay_us
+    config.dynamic_batching.max_queue_delay_microseconds = options.queue_delay_us  # no queue policy: one instance
     _set_parameter(config, PARAM_INTRA_OP_THREADS, options.intra_op_threads)
     if target == SERVING_TENSORRT:
         accelerator = config.optimization.execution_accelerators.gpu_execution_accelerator.add(name="tensorrt")
@@ -174,19 +228,20 @@ def postprocess_config(dims: HeadDims, options: ServingOptions) -> mc.ModelConfi
 
 
 def assistant_config(options: ServingOptions) -> mc.ModelConfig:
-    config = _python_model(TRITON_ASSISTANT_MODEL, options)
+    config = _python_model(TRITON_ASSISTANT_MODEL, options, options.assistant_instances)
     config.input.append(_input(TRITON_INPUT_TEXT, _STRING, [1]))
     config.input.append(_input(TRITON_INPUT_TASKS, _STRING, [1], optional=True))
     config.input.append(_input(TRITON_INPUT_ROUTE, _STRING, [1], optional=True))
     config.input.append(_input(TRITON_INPUT_CONTEXT, _STRING, [1], optional=True))
     config.output.append(_output(TRITON_OUTPUT_JSON, _STRING, [1]))
-    config.dynamic_batching.max_queue_delay_microseconds = options.queue_delay_us
+    _dynamic_batching(config, options)
     _set_parameter(config, PARAM_TOP_K_REPLIES, options.top_k_replies)
+    _set_parameter(config, PARAM_INTRA_OP_THREADS, options.intra_op_threads)
     return config
 
 
-def ensemble_config(dims: HeadDims, options: ServingOptions) -> mc.ModelConfig:
-    """tokenizer -> encoder -> postprocess; every tensor keeps its contract name end to end."""
+def ensemble_config(dims: HeadDims, options: ServingOptions, version: int = 1) -> mc.ModelConfig:
+    """tokenizer -> encoder -> postprocess, each at `version`; every tensor keeps its contract name."""
     config = mc.ModelConfig(name=TRITON_ENSEMBLE_MODEL, platform="ensemble", max_batch_size=options.max_batch_size)
     config.input.append(_input(TRITON_INPUT_TEXT, _STRING, [1]))
     config.output.append(_output(TRITON_OUTPUT_JSON, _STRING, [1]))
@@ -197,7 +252,7 @@ def ensemble_config(dims: HeadDims, options: ServingOptions) -> mc.ModelConfig:
         (TRITON_POSTPROCESS_MODEL, [TRITON_INPUT_TEXT, TRITON_TOKEN_OFFSETS, *heads], [TRITON_OUTPUT_JSON]),
     )
     for model, inputs, outputs in steps:
-        step = config.ensemble_scheduling.step.add(model_name=model, model_version=-1)
+        step = config.ensemble_scheduling.step.add(model_name=model, model_version=version)
         step.input_map.update({name: name for name in inputs})
         step.output_map.update({name: name for name in outputs})
     return config
@@ -212,9 +267,21 @@ def parse_pbtxt(text: str) -> mc.ModelConfig:
     return text_format.Parse(text, mc.ModelConfig())
 
 
-def _python_model(name: str, options: ServingOptions) -> mc.ModelConfig:
+def _dynamic_batching(config: mc.ModelConfig, options: ServingOptions) -> None:
+    """Batch what queues up, wait `queue_delay_us` at most, and shed what the queue cannot hold."""
+    batching = config.dynamic_batching
+    batching.max_queue_delay_microseconds = options.queue_delay_us
+    policy = batching.default_queue_policy
+    policy.max_queue_size = options.max_queue_size
+    policy.timeout_action = mc.ModelQueuePolicy.REJECT
+    policy.default_timeout_microseconds = options.queue_timeout_ms * 1000
+    policy.allow_timeout_override = True
+
+
+def _python_model(name: str, options: ServingOptions, instances: int | None = None) -> mc.ModelConfig:
     config = mc.ModelConfig(name=name, backend="python", max_batch_size=options.max_batch_size)
-    config.instance_group.append(mc.ModelInstanceGroup(kind=mc.ModelInstanceGroup.KIND_CPU, count=options.instances))
+    count = instances or options.instances
+    config.instance_group.append(mc.ModelInstanceGroup(kind=mc.ModelInstanceGroup.KIND_CPU, count=count))
     return config
 
 

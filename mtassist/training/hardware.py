@@ -8,11 +8,12 @@ fixed and logged, so that two runs of the same commit and seed compute the same 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
+
+from mtassist.cores import available_cores
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,6 @@ class Hardware:
         precision = str(self.autocast_dtype).removeprefix("torch.") if self.autocast_dtype else "float32"
         name = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "cpu"
         return {"device": str(self.device), "device_name": name, "threads": self.threads, "precision": precision}
-
-
-def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity), not the machine's count."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def prepare_hardware(device: str = "auto", threads: int = 0, mixed_precision: bool = True) -> Hardware:

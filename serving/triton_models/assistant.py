@@ -1,22 +1,26 @@
-"""Triton model `assistant`: the BLS router behind the application contract.
+"""Triton model `assistant`: the router behind the application contract.
 
-TEXT (and optionally TASKS, ROUTE and CONTEXT) -> `tokenizer` -> `encoder` -> one JSON answer per row,
-with the heads asked for that are relevant to each row's route (the caller's, when ROUTE names one),
-names resolved against the home. Requests the dynamic batcher gathers
-share one tokenizer and one encoder call; a bad request gets its own error and the rest answer.
+TEXT (and optionally TASKS, ROUTE and CONTEXT) -> one JSON answer per row, with the heads asked
+for that are relevant to each row's route (the caller's, when ROUTE names one), names resolved
+against the home. Tokenizing, the encoder and decoding run in this stub through
+`mtassist.assistant.Assistant`: on the local target the ONNX graph of this version folder runs in
+onnxruntime here, with no hop to another model; on the GPU targets the encoder is a call to
+Triton's `encoder` model at this same version. Requests the dynamic batcher gathers share one
+encoder call; a bad request gets its own error and the rest answer.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
-from mtassist.answers import AnswerDecoder, BadRequest, needed_outputs
+from mtassist.answers import BadRequest
+from mtassist.assistant import Assistant, OnnxEncoder
 from mtassist.contracts import (
     DEFAULT_TOP_K_REPLIES,
     ONNX_INPUTS,
@@ -27,19 +31,12 @@ from mtassist.contracts import (
     TRITON_INPUT_TASKS,
     TRITON_INPUT_TEXT,
     TRITON_OUTPUT_JSON,
-    TRITON_TOKEN_OFFSETS,
-    TRITON_TOKENIZER_MODEL,
 )
+from mtassist.cores import available_cores
 from mtassist.home import HomeContext
-from mtassist.serving.layout import PARAM_TOP_K_REPLIES
+from mtassist.serving.layout import ONNX_MODEL_FILE, PARAM_INTRA_OP_THREADS, PARAM_TOP_K_REPLIES
 from mtassist.serving.requests import read_contexts, read_routes, read_tasks, read_texts
-from mtassist.serving.triton_models.common import (
-    error_response,
-    input_array,
-    json_response,
-    parameter,
-    string_tensor,
-)
+from mtassist.serving.triton_models.common import error_response, input_array, json_response, parameter
 
 HERE = Path(__file__).resolve().parent
 
@@ -58,8 +55,14 @@ class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
         top_k = int(parameter(config, PARAM_TOP_K_REPLIES, str(DEFAULT_TOP_K_REPLIES)))
-        self.decoder = AnswerDecoder.from_dir(HERE, top_k=top_k)
-        self.max_batch_size = max(1, int(config.get("max_batch_size", 1)))
+        graph = HERE / ONNX_MODEL_FILE
+        if graph.is_file():
+            encoder = OnnxEncoder(graph, _threads(config), spin=False)
+        else:
+            encoder = _TritonEncoder(int(args["model_version"]))
+        self.assistant = Assistant.from_dir(
+            HERE, encoder=encoder, top_k=top_k, max_batch_size=max(1, int(config.get("max_batch_size", 1)))
+        )
 
     def execute(self, requests: list) -> list:
         responses: list = [None] * len(requests)
@@ -79,7 +82,7 @@ class TritonPythonModel:
                 responses[index] = error_response(error, TRITON_ASSISTANT_MODEL)
         if jobs:
             try:
-                answers = self._answer(
+                answers = self.assistant.answer(
                     [text for job in jobs for text in job.texts],
                     [task for job in jobs for task in job.tasks],
                     [context for job in jobs for context in job.contexts],
@@ -94,39 +97,30 @@ class TritonPythonModel:
                     responses[index] = error_response(error, TRITON_ASSISTANT_MODEL)
         return responses
 
-    def _answer(
-        self,
-        texts: Sequence[str],
-        tasks: Sequence[frozenset[str]],
-        contexts: Sequence[HomeContext | None],
-        routes: Sequence[str | None],
-    ) -> list[dict]:
-        answers: list[dict] = []
-        for start in range(0, len(texts), self.max_batch_size):
-            chunk_texts = texts[start : start + self.max_batch_size]
-            chunk_tasks = tasks[start : start + self.max_batch_size]
-            chunk_contexts = contexts[start : start + self.max_batch_size]
-            chunk_routes = routes[start : start + self.max_batch_size]
-            tokens = _infer(
-                TRITON_TOKENIZER_MODEL,
-                [string_tensor(TRITON_INPUT_TEXT, chunk_texts)],
-                [*ONNX_INPUTS, TRITON_TOKEN_OFFSETS],
-            )
-            heads = _infer(
-                TRITON_ENCODER_MODEL,
-                [pb_utils.Tensor(name, tokens[name]) for name in ONNX_INPUTS],
-                list(needed_outputs(chunk_tasks)),
-            )
-            answers += self.decoder.decode(
-                chunk_texts, tokens[TRITON_TOKEN_OFFSETS], heads, chunk_tasks, contexts=chunk_contexts,
-                named_routes=chunk_routes,
-            )  # fmt: skip
-        return answers
+
+def _threads(config: dict) -> int:
+    """The configured intra-op threads; 0: the cores the server is given, shared among the instances."""
+    threads = int(parameter(config, PARAM_INTRA_OP_THREADS, "0"))
+    if threads > 0:
+        return threads
+    instances = sum(int(group.get("count", 1)) for group in config.get("instance_group", [])) or 1
+    return max(1, available_cores() // instances)
 
 
-def _infer(model: str, inputs: list, outputs: list[str]) -> dict[str, np.ndarray]:
-    request = pb_utils.InferenceRequest(model_name=model, requested_output_names=outputs, inputs=inputs)
-    response = request.exec()
-    if response.has_error():
-        raise RuntimeError(f"model {model} answered: {response.error().message()}")
-    return {name: pb_utils.get_output_tensor_by_name(response, name).as_numpy() for name in outputs}
+class _TritonEncoder:
+    """The encoder as a call to Triton's `encoder` model, at the version this assistant serves."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+
+    def __call__(self, encoded: Mapping[str, np.ndarray], outputs: Sequence[str]) -> dict[str, np.ndarray]:
+        request = pb_utils.InferenceRequest(
+            model_name=TRITON_ENCODER_MODEL,
+            model_version=self.version,
+            requested_output_names=list(outputs),
+            inputs=[pb_utils.Tensor(name, encoded[name]) for name in ONNX_INPUTS],
+        )
+        response = request.exec()
+        if response.has_error():
+            raise RuntimeError(f"model {TRITON_ENCODER_MODEL} answered: {response.error().message()}")
+        return {name: pb_utils.get_output_tensor_by_name(response, name).as_numpy() for name in outputs}

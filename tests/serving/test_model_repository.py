@@ -19,7 +19,8 @@ from mtassist.serving.model_configs import (
     model_configs,
     parse_pbtxt,
 )
-from mtassist.serving.repository import build_model_repository, read_manifest
+from mtassist.serving.repository import RepositoryError, build_model_repository, read_manifest
+from tests.tiny_bundle import MODEL_VERSION
 
 DIMS = HeadDims(n_route=3, n_intent=4, n_slot_tags=7, n_sentiment=3, embedding_dim=8)
 TOKENIZER_OUTPUTS = {*contracts.ONNX_INPUTS, contracts.TRITON_TOKEN_OFFSETS}
@@ -44,7 +45,19 @@ def test_every_config_parses_into_tritons_model_config_with_its_folder_name(loca
     for name, config in configs.items():
         assert config.name == name
         assert config.max_batch_size == ServingOptions().max_batch_size
-        assert (local_repository / name / "1").is_dir()
+        assert (local_repository / name / MODEL_VERSION).is_dir()
+        assert list(config.version_policy.specific.versions) == [int(MODEL_VERSION)]
+
+
+def test_assistant_never_waits_for_a_batch_and_sheds_what_its_queue_cannot_hold(local_repository):
+    options = ServingOptions()
+    assistant = _read_configs(local_repository)[contracts.TRITON_ASSISTANT_MODEL]
+    batching = assistant.dynamic_batching
+    assert batching.max_queue_delay_microseconds == 0
+    assert batching.default_queue_policy.max_queue_size == options.max_queue_size
+    assert batching.default_queue_policy.timeout_action == mc.ModelQueuePolicy.REJECT
+    assert batching.default_queue_policy.default_timeout_microseconds == options.queue_timeout_ms * 1000
+    assert assistant.instance_group[0].count == options.assistant_instances == 2
 
 
 def test_tensor_names_and_types_are_the_contracts(local_repository):
@@ -68,7 +81,7 @@ def test_tensor_names_and_types_are_the_contracts(local_repository):
     assert [o.name for o in encoder.output] == list(contracts.ONNX_OUTPUTS)
     assert all(i.data_type == mc.TYPE_INT64 for i in encoder.input)
     assert all(o.data_type == mc.TYPE_FP32 for o in encoder.output)
-    assert encoder.dynamic_batching.max_queue_delay_microseconds > 0
+    assert encoder.HasField("dynamic_batching")
 
 
 def test_the_encoder_output_dims_come_from_the_bundle(local_repository):
@@ -111,13 +124,13 @@ def test_the_local_target_runs_every_model_on_the_python_backend_with_its_files(
     for name in MODEL_NAMES[:-1]:
         assert configs[name].backend == "python"
         assert configs[name].instance_group[0].kind == mc.ModelInstanceGroup.KIND_CPU
-        assert (local_repository / name / "1" / PYTHON_MODEL_FILE).is_file()
-    assert configs[contracts.TRITON_ENCODER_MODEL].parameters[PARAM_INTRA_OP_THREADS].string_value == "0"
-    version = local_repository / contracts.TRITON_ENCODER_MODEL / "1"
-    assert (version / ONNX_MODEL_FILE).is_file()
-    assert (
-        local_repository / contracts.TRITON_TOKENIZER_MODEL / "1" / contracts.BUNDLE_TOKENIZER_DIR / "tokenizer.json"
-    ).is_file()
+        assert (local_repository / name / MODEL_VERSION / PYTHON_MODEL_FILE).is_file()
+    for name in (contracts.TRITON_ENCODER_MODEL, contracts.TRITON_ASSISTANT_MODEL):
+        assert configs[name].parameters[PARAM_INTRA_OP_THREADS].string_value == "0"
+        assert (local_repository / name / MODEL_VERSION / ONNX_MODEL_FILE).is_file()
+    for name in (contracts.TRITON_TOKENIZER_MODEL, contracts.TRITON_ASSISTANT_MODEL):
+        tokenizer = local_repository / name / MODEL_VERSION / contracts.BUNDLE_TOKENIZER_DIR
+        assert (tokenizer / "tokenizer.json").is_file()
     for name in (contracts.TRITON_ASSISTANT_MODEL, contracts.TRITON_POSTPROCESS_MODEL):
         for file_name in (
             contracts.BUNDLE_LABELS,
@@ -125,16 +138,40 @@ def test_the_local_target_runs_every_model_on_the_python_backend_with_its_files(
             contracts.BUNDLE_RESPONSE_EMBEDDINGS,
             contracts.BUNDLE_CARD,
         ):
-            assert (local_repository / name / "1" / file_name).is_file()
+            assert (local_repository / name / MODEL_VERSION / file_name).is_file()
 
 
-def test_the_manifest_names_the_model_version_and_target(local_repository):
+def test_the_manifest_names_the_version_served_its_graph_and_target(local_repository):
     manifest = read_manifest(local_repository)
-    assert manifest["model_version"] == "3"
+    assert (manifest["version"], manifest["model_version"], manifest["previous_version"]) == (3, "3", None)
     assert manifest["target"] == "local"
     assert manifest["models"] == list(MODEL_NAMES)
-    assert len(manifest["onnx_sha256"]) == 64
+    served = manifest["versions"][MODEL_VERSION]
+    assert served["graph"] == contracts.BUNDLE_ONNX  # the tiny bundle has no INT8 graph
+    assert len(served["onnx_sha256"]) == 64
     assert not (local_repository / MANIFEST).is_dir()
+
+
+def _bundle_with_int8(tiny_bundle: Path, folder: Path, passed: bool) -> Path:
+    bundle = shutil.copytree(tiny_bundle, folder)
+    shutil.copyfile(bundle / contracts.BUNDLE_ONNX, bundle / contracts.BUNDLE_ONNX_INT8)
+    card = json.loads((bundle / contracts.BUNDLE_CARD).read_text())
+    card[contracts.CARD_INT8_CHECK] = {"rows": 10, "max_drop": 0.002 if passed else 0.05, "passed": passed}
+    (bundle / contracts.BUNDLE_CARD).write_text(json.dumps(card))
+    return bundle
+
+
+@pytest.mark.parametrize(("passed", "graph"), [(True, contracts.BUNDLE_ONNX_INT8), (False, contracts.BUNDLE_ONNX)])
+def test_assistant_runs_the_int8_graph_only_where_its_check_passed(tiny_bundle, tmp_path, passed, graph):
+    bundle = _bundle_with_int8(tiny_bundle, tmp_path / "bundle", passed)
+    repository = build_model_repository(bundle, tmp_path / "repo")
+    assert read_manifest(repository)["versions"][MODEL_VERSION]["graph"] == graph
+
+
+def test_int8_asked_for_where_the_check_failed_is_refused(tiny_bundle, tmp_path):
+    bundle = _bundle_with_int8(tiny_bundle, tmp_path / "bundle", passed=False)
+    with pytest.raises(RepositoryError, match="no INT8 graph that passed its accuracy check.*serve precision 'fp32'"):
+        build_model_repository(bundle, tmp_path / "repo", options=ServingOptions(precision="int8"))
 
 
 @pytest.mark.parametrize("target", ["onnxruntime", "tensorrt"])
@@ -144,7 +181,10 @@ def test_cluster_targets_put_the_encoder_on_the_onnxruntime_backend(tiny_bundle,
     assert encoder.platform == "onnxruntime_onnx"
     assert not encoder.backend
     assert encoder.default_model_filename == ONNX_MODEL_FILE
-    assert sorted(p.name for p in (repository / contracts.TRITON_ENCODER_MODEL / "1").iterdir()) == [ONNX_MODEL_FILE]
+    assert sorted(p.name for p in (repository / contracts.TRITON_ENCODER_MODEL / MODEL_VERSION).iterdir()) == [
+        ONNX_MODEL_FILE
+    ]
+    assert not (repository / contracts.TRITON_ASSISTANT_MODEL / MODEL_VERSION / ONNX_MODEL_FILE).exists()
     accelerators = encoder.optimization.execution_accelerators.gpu_execution_accelerator
     if target == "tensorrt":
         assert [a.name for a in accelerators] == ["tensorrt"]
@@ -154,21 +194,45 @@ def test_cluster_targets_put_the_encoder_on_the_onnxruntime_backend(tiny_bundle,
         assert not accelerators
 
 
-def test_rebuilding_replaces_the_models_in_place_and_keeps_other_folders(tiny_bundle, tmp_path):
+def _bundle_of_version(tiny_bundle: Path, folder: Path, version: str) -> Path:
+    bundle = shutil.copytree(tiny_bundle, folder)
+    card = json.loads((bundle / contracts.BUNDLE_CARD).read_text())
+    (bundle / contracts.BUNDLE_CARD).write_text(json.dumps({**card, "model_version": version}))
+    return bundle
+
+
+def _served(repository: Path) -> dict[str, list[int]]:
+    return {name: list(config.version_policy.specific.versions) for name, config in _read_configs(repository).items()}
+
+
+def test_a_new_version_is_served_beside_the_previous_one_and_older_ones_go(tiny_bundle, tmp_path):
     repository = build_model_repository(tiny_bundle, tmp_path / "repo")
     (repository / "other_model").mkdir()
-    bundle = shutil.copytree(tiny_bundle, tmp_path / "bundle-4")
-    card = json.loads((bundle / contracts.BUNDLE_CARD).read_text())
-    (bundle / contracts.BUNDLE_CARD).write_text(json.dumps({**card, "model_version": "4"}))
+    build_model_repository(
+        _bundle_of_version(tiny_bundle, tmp_path / "b4", "4"), repository, options=ServingOptions(max_batch_size=8)
+    )
 
-    build_model_repository(bundle, repository, options=ServingOptions(max_batch_size=8))
-
-    assert read_manifest(repository)["model_version"] == "4"
-    card_copy = repository / contracts.TRITON_ASSISTANT_MODEL / "1" / contracts.BUNDLE_CARD
+    manifest = read_manifest(repository)
+    assert (manifest["version"], manifest["previous_version"], sorted(manifest["versions"])) == (4, 3, ["3", "4"])
+    card_copy = repository / contracts.TRITON_ASSISTANT_MODEL / "4" / contracts.BUNDLE_CARD
     assert json.loads(card_copy.read_text())["model_version"] == "4"
+    served = _served(repository)
+    assert served[contracts.TRITON_ASSISTANT_MODEL] == [4]
+    assert served[contracts.TRITON_ENCODER_MODEL] == [3, 4]  # the steps keep the previous version loaded
+    ensemble = _read_configs(repository)[contracts.TRITON_ENSEMBLE_MODEL]
+    assert {step.model_version for step in ensemble.ensemble_scheduling.step} == {4}
     assert _read_configs(repository)[contracts.TRITON_ASSISTANT_MODEL].max_batch_size == 8
+
+    build_model_repository(_bundle_of_version(tiny_bundle, tmp_path / "b5", "5"), repository)
+    assert sorted(p.name for p in (repository / contracts.TRITON_ASSISTANT_MODEL).iterdir() if p.is_dir()) == [
+        "4",
+        "5",
+    ]
+    build_model_repository(_bundle_of_version(tiny_bundle, tmp_path / "b4again", "4"), repository)  # a rollback
+    assert (read_manifest(repository)["version"], read_manifest(repository)["previous_version"]) == (4, 5)
+    assert _served(repository)[contracts.TRITON_ASSISTANT_MODEL] == [4]
     assert (repository / "other_model").is_dir()
-    assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []
+    assert [p.name for p in repository.rglob("*") if "staging" in p.name or "partial" in p.name] == []
 
 
 def test_a_bundle_without_a_file_is_rejected_naming_it(tiny_bundle, tmp_path):
