@@ -9,6 +9,7 @@ Tests hold the exporter, the Triton configs and the client to these names.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 # --- tasks and fixed label spaces --------------------------------------------------------------
 
@@ -205,6 +206,40 @@ COMMAND_ONLY_HEADS: frozenset[str] = frozenset({"intent", "slots"})
 CONVERSATION_ONLY_HEADS: frozenset[str] = frozenset({"replies"})
 """Heads left out when the route is `command`."""
 DEFAULT_TOP_K_REPLIES = 3
+
+
+class Label(TypedDict):
+    label: str
+    score: float
+
+
+class Slot(TypedDict, total=False):
+    """A spoken slot has every key but `resolved`; a slot the intent implies has `name` and `value`."""
+
+    name: str
+    value: Any  # normalised: a number, a domain such as "light", a name
+    text: str
+    start: int
+    end: int
+    resolved: dict[str, Any]  # {"from": the spoken text, "similarity"}, when CONTEXT named it
+
+
+class Reply(TypedDict):
+    text: str
+    score: float
+
+
+class Answer(TypedDict, total=False):
+    """One row of TRITON_OUTPUT_JSON: the heads asked for and relevant to the route, and the version."""
+
+    route: Label
+    intent: Label
+    slots: list[Slot]
+    sentiment: Label
+    replies: list[Reply]
+    model_version: str
+    truncated: bool  # ANSWER_TRUNCATED, only when true
+
 ANSWER_TRUNCATED = "truncated"
 """An answer key, present (and true) only when the utterance ran past the `max_length` tokens the
 model reads: the answer covers its beginning."""

@@ -27,12 +27,13 @@ from mtassist.contracts import (
     TRITON_INPUT_TASKS,
     TRITON_INPUT_TEXT,
     TRITON_OUTPUT_JSON,
+    Answer,
 )
 from mtassist.errors import MtassistError
 from mtassist.serving.model_configs import MODEL_NAMES, ServingOptions
 from mtassist.settings import DEFAULT_TRITON_URL
 
-_UNAVAILABLE = "StatusCode.UNAVAILABLE"
+UNAVAILABLE = "StatusCode.UNAVAILABLE"
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF_S = 0.05
 
@@ -101,8 +102,8 @@ class AssistantClient:
         context: str | None = None,
         route: str | None = None,
         model: str | None = None,
-    ) -> list[dict]:
-        """One answer per text (its shape: README.md, docs/architecture.md).
+    ) -> list[Answer]:
+        """One answer per text (its shape: contracts.Answer, README.md).
 
         Args:
             texts: the utterances.
@@ -112,35 +113,15 @@ class AssistantClient:
             model: ask this model instead of the client's.
         """
         model = model or self.model
-        if isinstance(texts, str):
-            raise TypeError("ask takes a list of texts; wrap the one text in a list")
-        if not texts:
-            raise ValueError("ask needs at least one text")
-        if (tasks is not None or context is not None or route is not None) and model == TRITON_ENSEMBLE_MODEL:
-            raise ValueError(
-                f"{TRITON_ENSEMBLE_MODEL} answers every head without a home or a route; ask "
-                f"{TRITON_ASSISTANT_MODEL} to pick tasks, name a route or send a context"
-            )
-        answers: list[dict] = []
+        check_ask(texts, tasks, context, route, model)
+        answers: list[Answer] = []
         for start in range(0, len(texts), self.batch_size):
-            answers += self._ask(model, list(texts[start : start + self.batch_size]), tasks, context, route)
+            inputs = ask_inputs(list(texts[start : start + self.batch_size]), tasks, context, route)
+            result = self._call(
+                self._client.infer, model, inputs, outputs=ask_outputs(), client_timeout=self.timeout_s, retry=True
+            )
+            answers += read_answers(result)
         return answers
-
-    def _ask(
-        self, model: str, texts: list[str], tasks: Sequence[str] | None, context: str | None, route: str | None
-    ) -> list[dict]:
-        inputs = [_string_input(TRITON_INPUT_TEXT, texts)]
-        if tasks is not None:
-            inputs.append(_string_input(TRITON_INPUT_TASKS, [",".join(tasks)] * len(texts)))
-        if context is not None:
-            inputs.append(_string_input(TRITON_INPUT_CONTEXT, [context] * len(texts)))
-        if route is not None:
-            inputs.append(_string_input(TRITON_INPUT_ROUTE, [route] * len(texts)))
-        outputs = [grpcclient.InferRequestedOutput(TRITON_OUTPUT_JSON)]
-        result = self._call(
-            self._client.infer, model, inputs, outputs=outputs, client_timeout=self.timeout_s, retry=True
-        )
-        return [json.loads(value) for value in result.as_numpy(TRITON_OUTPUT_JSON).reshape(-1)]
 
     # --- health and metadata --------------------------------------------------------------------
 
@@ -205,17 +186,18 @@ class AssistantClient:
     # --- errors ---------------------------------------------------------------------------------
 
     def _call(self, method, *args, retry: bool = False, **kwargs):
-        attempts = 1 + (self.retries if retry else 0)
-        for attempt in range(attempts):
+        attempt = 0
+        while True:
             try:
                 return method(*args, **kwargs)
             except InferenceServerException as error:
-                if error.status() == _UNAVAILABLE and attempt + 1 < attempts:
-                    time.sleep(self.backoff_s * 2**attempt)
-                    continue
-                if error.status() == _UNAVAILABLE and not self._answers():
-                    raise self._unavailable() from None
-                raise TritonRequestError(error.message() or str(error), error.status()) from None
+                delay = retry_delay(error, attempt, self.retries if retry else 0, self.backoff_s)
+                if delay is None:
+                    if error.status() == UNAVAILABLE and not self._answers():
+                        raise self._unavailable() from None
+                    raise TritonRequestError(error.message() or str(error), error.status()) from None
+                time.sleep(delay)
+                attempt += 1
 
     def _answers(self) -> bool:
         try:
@@ -224,7 +206,58 @@ class AssistantClient:
             return False
 
     def _unavailable(self) -> TritonUnavailableError:
-        return TritonUnavailableError(f"no Triton server answers at {self.url}: start one with `mtassist serve`")
+        return unavailable_error(self.url)
+
+
+# --- what the sync and asyncio clients share --------------------------------------------------
+
+
+def check_ask(
+    texts: Sequence[str], tasks: Sequence[str] | None, context: str | None, route: str | None, model: str
+) -> None:
+    """Refuse, before anything is sent, what no server could answer."""
+    if isinstance(texts, str):
+        raise TypeError("ask takes a list of texts; wrap the one text in a list")
+    if not texts:
+        raise ValueError("ask needs at least one text")
+    if (tasks is not None or context is not None or route is not None) and model == TRITON_ENSEMBLE_MODEL:
+        raise ValueError(
+            f"{TRITON_ENSEMBLE_MODEL} answers every head without a home or a route; ask "
+            f"{TRITON_ASSISTANT_MODEL} to pick tasks, name a route or send a context"
+        )
+
+
+def ask_inputs(
+    texts: Sequence[str], tasks: Sequence[str] | None, context: str | None, route: str | None
+) -> list[grpcclient.InferInput]:
+    """The request's tensors: TEXT, and TASKS, CONTEXT and ROUTE where given (one row per text)."""
+    inputs = [_string_input(TRITON_INPUT_TEXT, texts)]
+    if tasks is not None:
+        inputs.append(_string_input(TRITON_INPUT_TASKS, [",".join(tasks)] * len(texts)))
+    if context is not None:
+        inputs.append(_string_input(TRITON_INPUT_CONTEXT, [context] * len(texts)))
+    if route is not None:
+        inputs.append(_string_input(TRITON_INPUT_ROUTE, [route] * len(texts)))
+    return inputs
+
+
+def ask_outputs() -> list[grpcclient.InferRequestedOutput]:
+    return [grpcclient.InferRequestedOutput(TRITON_OUTPUT_JSON)]
+
+
+def read_answers(result: grpcclient.InferResult) -> list[Answer]:
+    return [json.loads(value) for value in result.as_numpy(TRITON_OUTPUT_JSON).reshape(-1)]
+
+
+def unavailable_error(url: str) -> TritonUnavailableError:
+    return TritonUnavailableError(f"no Triton server answers at {url}: start one with `mtassist serve`")
+
+
+def retry_delay(error: InferenceServerException, attempt: int, retries: int, backoff_s: float) -> float | None:
+    """How long to wait before retrying after `error` (the `attempt`-th retry, from 0); None: give up."""
+    if error.status() != UNAVAILABLE or attempt >= retries:
+        return None
+    return backoff_s * 2**attempt
 
 
 def _string_input(name: str, values: Sequence[str]) -> grpcclient.InferInput:

@@ -247,3 +247,101 @@ def test_a_server_that_does_not_come_up_names_its_last_log_lines_and_log(tmp_pat
     assert f"(full log: {log_path})" in message
     assert "broken on purpose" in log_path.read_text()
     assert not server.running
+
+
+def _raw_text_input(array: np.ndarray, datatype: str = "BYTES") -> grpcclient.InferInput:
+    tensor = grpcclient.InferInput(contracts.TRITON_INPUT_TEXT, list(array.shape), datatype)
+    tensor.set_data_from_numpy(array)
+    return tensor
+
+
+BAD_REQUESTS = {
+    "invalid UTF-8": (np.array([[b"turn on \xff\xfe lights"]], dtype=object), "BYTES", "TEXT row 0 is not valid UTF-8"),
+    "whitespace only": (np.array([[b"  \t "]], dtype=object), "BYTES", "TEXT row 0 is empty"),
+    "wrong dtype": (np.array([[1]], dtype=np.int64), "INT64", "TEXT"),
+    "wrong shape": (np.array([[b"a", b"b"]], dtype=object), "BYTES", "TEXT"),
+    "batch over the limit": (np.array([[b"hi"]] * 33, dtype=object), "BYTES", "batch"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_REQUESTS))
+def test_each_bad_request_gets_a_clear_error_and_the_server_keeps_answering(case, client, server):
+    array, datatype, named = BAD_REQUESTS[case]
+    raw = grpcclient.InferenceServerClient(server.grpc_url)
+    try:
+        with pytest.raises(InferenceServerException) as refused:
+            raw.infer(contracts.TRITON_ASSISTANT_MODEL, [_raw_text_input(array, datatype)], client_timeout=10)
+    finally:
+        raw.close()
+    assert named in refused.value.message()
+    assert refused.value.status() == "StatusCode.INVALID_ARGUMENT"
+    assert client.ask([COMMAND])[0]["intent"]["label"] == "HassTurnOn"
+
+
+def test_text_far_beyond_the_maximum_length_is_answered_and_says_it_was_truncated(client):
+    long_command = COMMAND + " and then" * 20_000
+    answer, short = client.ask([long_command, COMMAND])
+    assert answer[contracts.ANSWER_TRUNCATED] is True and answer["route"]["label"] in contracts.ROUTE_LABELS
+    assert contracts.ANSWER_TRUNCATED not in short
+
+
+def test_a_flood_beyond_the_queue_is_shed_with_a_clear_status_never_a_hang(tiny_bundle, tmp_path, triton_server_dir):
+    from mtassist.serving.model_configs import ServingOptions
+
+    options = ServingOptions(max_queue_size=2, queue_timeout_ms=20_000)
+    repository = build_model_repository(tiny_bundle, tmp_path / "model-repository", options=options)
+    heavy = [COMMAND + " please" * 30] * 32
+    with TritonServer(repository, ports=free_ports(), server_dir=triton_server_dir) as server:
+
+        def ask_once(_: int) -> str:
+            with AssistantClient(server.grpc_url, retries=0, timeout_s=60) as flooding:
+                try:
+                    flooding.ask(heavy)
+                    return "answered"
+                except TritonRequestError as error:
+                    return f"{error.status}: {error}"
+
+        with ThreadPoolExecutor(max_workers=48) as pool:
+            outcomes = list(pool.map(ask_once, range(48), timeout=120))
+        with AssistantClient(server.grpc_url) as calm:
+            assert calm.ask([COMMAND])[0]["intent"]["label"] == "HassTurnOn"
+    shed = [outcome for outcome in outcomes if outcome != "answered"]
+    assert shed and "answered" in outcomes
+    assert all(o.startswith("StatusCode.UNAVAILABLE") and "Exceeds maximum queue size" in o for o in shed), shed[:3]
+
+
+def test_ask_input_file_writes_one_json_line_per_utterance(server, tmp_path, capsys):
+    from mtassist.cli import main
+
+    lines = [COMMAND, json.dumps({"text": CHITCHAT, "id": "c-1"})] + [POSITIVE_CHITCHAT] * 40
+    (tmp_path / "in.txt").write_text("\n".join(lines) + "\n")
+    code = main(["ask", "--input", str(tmp_path / "in.txt"), "--output", str(tmp_path / "out.jsonl"),
+                 "--url", server.grpc_url])  # fmt: skip
+    assert code == 0
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert len(records) == 42
+    assert records[0]["text"] == COMMAND and records[0]["answer"]["intent"]["label"] == "HassTurnOn"
+    assert records[1]["id"] == "c-1" and records[1]["answer"]["route"]["label"] == "chitchat"
+    assert "42 answers written" in capsys.readouterr().err
+    assert main(["ask", "--url", server.grpc_url]) == 1
+    assert "utterances or --input FILE" in capsys.readouterr().err
+
+
+def test_the_asyncio_client_answers_concurrent_requests_as_the_sync_one_does(server, client):
+    import asyncio
+
+    from mtassist.serving.async_client import AsyncAssistantClient
+
+    texts = [COMMAND, CHITCHAT, POSITIVE_CHITCHAT] * 4
+
+    async def ask_all() -> list[dict]:
+        async with AsyncAssistantClient(server.grpc_url) as asynchronous:
+            answers = await asyncio.gather(*(asynchronous.ask([text]) for text in texts))
+            with pytest.raises(TritonRequestError, match="unknown head 'bogus'"):
+                await asynchronous.ask([COMMAND], tasks=["bogus"])
+            return [answer for (answer,) in answers]
+
+    expected = client.ask(texts)
+    got = asyncio.run(ask_all())
+    assert [a["route"]["label"] for a in got] == [a["route"]["label"] for a in expected]
+    assert [a.get("slots") for a in got] == [a.get("slots") for a in expected]
