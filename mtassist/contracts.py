@@ -240,6 +240,7 @@ class Answer(TypedDict, total=False):
     model_version: str
     truncated: bool  # ANSWER_TRUNCATED, only when true
 
+
 ANSWER_TRUNCATED = "truncated"
 """An answer key, present (and true) only when the utterance ran past the `max_length` tokens the
 model reads: the answer covers its beginning."""
