@@ -6,6 +6,7 @@
     mtassist ask "turn on the lights" one JSON answer from a running server
     mtassist report quality           every head beside classical baselines, in docs/QUALITY.md
     mtassist bench model              teacher and student in PyTorch, ONNX FP32 and INT8: docs/BENCHMARKS.md
+    mtassist bench serve              Triton over gRPC, in process and the teacher: docs/BENCHMARKS.md
     mtassist models list              registered versions: aliases, key metrics, lineage
     mtassist models promote VERSION   make a version champion (its files checked first)
     mtassist models rollback          champion back to the version it replaced
@@ -250,6 +251,24 @@ def cmd_report_distillation(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_serve(args: argparse.Namespace) -> int:
+    from mtassist.bench_model import write_section
+    from mtassist.pipelines.runner import latest_local_run
+    from mtassist.serving.bench_serve import bench_serve, figures_json, figures_markdown, targets
+
+    settings = _settings(args)
+    run = latest_local_run(settings)
+    print(f"bench serve on the pipeline run in {run['bundle'].parent.parent}", flush=True)
+    figures = bench_serve(run["bundle"], run["teacher"], run["dataset"], settings.cache_dir)
+    markdown = figures_markdown(figures, "mtassist bench serve", _machine())
+    write_section(Path(args.output), markdown)
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(figures_json(figures))
+    print("\n" + markdown)
+    print(f"written to {args.output} and {args.json}")
+    return 0 if all(met for *_, met in targets(figures)) else 2
+
+
 def _machine() -> str:
     """This machine in a few words: CPU model and cores."""
     import platform
@@ -445,6 +464,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_model.add_argument("--json", default="docs/benchmarks/model.json", help="the figures as JSON")
     bench_model.set_defaults(handler=cmd_bench_model)
+    bench_serve = bench_commands.add_parser(
+        "serve", help="assistant and the ensemble over gRPC, in process and the teacher in PyTorch; deploy under load"
+    )
+    _add_location_options(bench_serve)
+    bench_serve.add_argument(
+        "--output", default="docs/BENCHMARKS.md", help="Markdown file whose serving section is written"
+    )
+    bench_serve.add_argument("--json", default="docs/benchmarks/serve.json", help="the figures as JSON")
+    bench_serve.set_defaults(handler=cmd_bench_serve)
 
     models = commands.add_parser("models", help="the registered versions: list, promote, roll back")
     model_commands = models.add_subparsers(dest="models_command", required=True)

@@ -12,6 +12,7 @@ predicted intent can fill. A span therefore never ends inside a word.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -73,8 +74,12 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def _viterbi(scores: np.ndarray, tags: Sequence[str], allowed: Collection[str] | None) -> list[int]:
-    """The best tag id per word under BIO constraints; (W, K) log-probabilities in."""
+@functools.lru_cache(maxsize=256)
+def _bio_tables(tags: tuple[str, ...], allowed: frozenset[str] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(blocked tags, inside tags, transition penalty) for a tag list and the slot names allowed.
+
+    Built once per tag list and intent: answering a request only looks them up.
+    """
     names = [tag.partition("-")[2] for tag in tags]
     blocked = np.array([tag != SLOT_OUTSIDE and allowed is not None and name not in allowed
                         for tag, name in zip(tags, names)])  # fmt: skip
@@ -83,7 +88,12 @@ def _viterbi(scores: np.ndarray, tags: Sequence[str], allowed: Collection[str] |
     transition = np.ones((len(tags), len(tags)), dtype=bool)
     for j in np.flatnonzero(inside):
         transition[:, j] = [tags[i] in (f"B-{names[j]}", f"I-{names[j]}") for i in range(len(tags))]
-    penalty = np.where(transition, 0.0, -np.inf)
+    return blocked, inside, np.where(transition, 0.0, -np.inf)
+
+
+def _viterbi(scores: np.ndarray, tags: Sequence[str], allowed: Collection[str] | None) -> list[int]:
+    """The best tag id per word under BIO constraints; (W, K) log-probabilities in."""
+    blocked, inside, penalty = _bio_tables(tuple(tags), None if allowed is None else frozenset(allowed))
     scores = np.where(blocked, -np.inf, scores)
     best = np.where(inside, -np.inf, scores[0])
     back = []

@@ -135,7 +135,7 @@ def submit(host: str, arguments: dict[str, object], experiment: str = MLFLOW_EXP
 
 
 def latest_local_run(settings: Settings) -> dict[str, Path]:
-    """The artifacts of the newest finished local run: "dataset", "evaluation", "teacher", "student".
+    """The artifacts of the newest finished local run: "dataset", "evaluation", "teacher", "student", "bundle".
 
     kfp's local runner writes `<pipeline root>/<run>/<task>/<artifact>`; a run counts when its
     evaluate step wrote its evaluation.
@@ -148,6 +148,7 @@ def latest_local_run(settings: Settings) -> dict[str, Path]:
         "evaluation": ("evaluate", "evaluation"),
         "teacher": ("train-teacher", "teacher"),
         "student": ("distill-student", "student"),
+        "bundle": ("export", "bundle"),
     }
     runs = sorted(settings.pipeline_root.glob("*/evaluate/evaluation"), key=lambda p: p.stat().st_mtime, reverse=True)
     if not runs:

@@ -1,0 +1,362 @@
+"""`mtassist bench serve`: the served model over gRPC, in process, and the teacher in PyTorch, in one run.
+
+For one realistic mix of utterances (the test split: commands, chit-chat, FAQ questions and
+rated sentences), one utterance per request, on this machine with the client beside the server:
+- `assistant` and `assistant_ensemble` on the local Triton server, measured by Triton's own
+  `perf_analyzer` (a C++ gRPC client): p50 and p99 at concurrency 1, throughput at 1, 4, 8, 16;
+- the same work in process: the same `Assistant` (tokenizer, the graph the server runs, decoder)
+  in Python threads, each with its own tokenizer;
+- the teacher in PyTorch eager with the same tokenizer and decoding, in the same way;
+- a deploy and a rollback under load: 8 clients ask without pause while version 2 is rolled out
+  and version 1 rolled back; every failed request is counted.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from mtassist.contracts import (
+    BUNDLE_CARD,
+    CARD_MODEL_VERSION,
+    ONNX_OUTPUTS,
+    TRITON_ASSISTANT_MODEL,
+    TRITON_ENSEMBLE_MODEL,
+    TRITON_INPUT_TEXT,
+)
+from mtassist.cores import available_cores
+from mtassist.serving.perf_analyzer import PerfAnalyzerError, find_perf_analyzer
+
+CONCURRENCIES: tuple[int, ...] = (1, 4, 8, 16)
+UTTERANCES = 200
+LATENCY_CALLS = 600
+THROUGHPUT_SECONDS = 3.0
+ROLLOUT_CLIENTS = 8
+ROLLOUT_REPLIES = 300
+FIGURES_SECTION = "## Serving: Triton over gRPC, in process, and the teacher in PyTorch"
+
+
+@dataclass
+class SystemFigures:
+    system: str
+    measured_by: str
+    p50_ms: float
+    p99_ms: float
+    throughput_per_s: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass
+class ServeFigures:
+    systems: list[SystemFigures]
+    rollout: dict
+    graph: str
+    utterances: int
+    notes: list[str] = field(default_factory=list)
+
+    def find(self, system: str) -> SystemFigures:
+        return next(s for s in self.systems if s.system == system)
+
+
+# --- the utterances -----------------------------------------------------------------------------
+
+
+def utterance_mix(dataset_dir: Path, count: int = UTTERANCES) -> list[str]:
+    """`count` test utterances spread evenly over the test split (every source and route)."""
+    from mtassist.data.dataset import rows_by_split
+
+    rows = sorted(rows_by_split(dataset_dir)["test"], key=lambda row: row["id"])
+    return [row["text"] for row in rows[:: max(1, len(rows) // count)][:count]]
+
+
+# --- in process -----------------------------------------------------------------------------------
+
+
+def _latency(ask: Callable[[str], object], texts: Sequence[str], calls: int = LATENCY_CALLS) -> tuple[float, float]:
+    for text in texts[:20]:
+        ask(text)
+    timings = []
+    for index in range(calls):
+        started = time.perf_counter()
+        ask(texts[index % len(texts)])
+        timings.append((time.perf_counter() - started) * 1000)
+    return float(np.percentile(timings, 50)), float(np.percentile(timings, 99))
+
+
+def _throughput(askers: Sequence[Callable[[str], object]], texts: Sequence[str], seconds: float) -> float:
+    """Utterances answered per second by one thread per asker, each asking one at a time."""
+    counts = [0] * len(askers)
+    start = time.monotonic()
+    deadline = start + seconds
+
+    def work(index: int) -> None:
+        position = index * 7
+        while time.monotonic() < deadline:
+            askers[index](texts[position % len(texts)])
+            counts[index] += 1
+            position += 1
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(len(askers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - start)
+
+
+def _in_process_figures(system: str, make_asker: Callable[[], Callable[[str], object]], texts: Sequence[str]):
+    """p50/p99 at concurrency 1 and throughput at CONCURRENCIES, one asker per thread."""
+    askers = [make_asker() for _ in range(max(CONCURRENCIES))]
+    p50, p99 = _latency(askers[0], texts)
+    throughput = {c: _throughput(askers[:c], texts, THROUGHPUT_SECONDS) for c in CONCURRENCIES}
+    return SystemFigures(system, "Python threads, in process", p50, p99, throughput)
+
+
+def _assistant_askers(version_dir: Path, threads: int) -> Callable[[], Callable[[str], object]]:
+    """Askers over the served version folder: one tokenizer each, one graph and decoder for all."""
+    from mtassist.assistant import Assistant, OnnxEncoder
+    from mtassist.serving.layout import ONNX_MODEL_FILE
+
+    shared = Assistant.from_dir(version_dir, encoder=OnnxEncoder(version_dir / ONNX_MODEL_FILE, threads, spin=False))
+
+    def make() -> Callable[[str], object]:
+        own = Assistant.from_dir(version_dir, encoder=shared.encoder)
+        own.decoder = shared.decoder
+        return lambda text: own.answer([text])
+
+    return make
+
+
+def _teacher_askers(teacher_dir: Path, version_dir: Path) -> Callable[[], Callable[[str], object]]:
+    """The teacher in PyTorch eager (all cores), with the served tokenizer and decoding."""
+    import torch
+
+    from mtassist.assistant import Assistant
+    from mtassist.inference import TorchForward
+    from mtassist.model.storage import load_trained
+
+    torch.set_num_threads(available_cores())
+    model, _, _ = load_trained(teacher_dir)
+    forward = TorchForward(model)
+
+    def encoder(encoded, outputs):
+        heads = forward(encoded)
+        return {name: heads[name] for name in outputs if name in ONNX_OUTPUTS}
+
+    def make() -> Callable[[str], object]:
+        own = Assistant.from_dir(version_dir, encoder=encoder)
+        return lambda text: own.answer([text])
+
+    return make
+
+
+# --- Triton -----------------------------------------------------------------------------------
+
+
+def _perf_input(texts: Sequence[str], path: Path) -> Path:
+    data = [{TRITON_INPUT_TEXT: {"content": [text], "shape": [1]}} for text in texts]
+    path.write_text(json.dumps({"data": data}))
+    return path
+
+
+def _triton_figures(analyzer, url: str, model: str, input_data: Path, texts: Sequence[str], notes, progress):
+    """perf_analyzer at each concurrency; a longer window where it does not settle, and Python
+    clients (noted) where it still does not."""
+    measured: dict[int, tuple[float, float, float]] = {}
+    for concurrency in CONCURRENCIES:
+        result = None
+        for window_ms in (3000, 8000) if analyzer is not None else ():
+            try:
+                result = analyzer.measure(url, model, input_data, concurrency, window_ms=window_ms)
+                break
+            except PerfAnalyzerError as error:
+                failure = error
+        if result is not None:
+            measured[concurrency] = (result.throughput_per_s, result.p50_ms, result.p99_ms)
+        elif analyzer is None:
+            measured[concurrency] = _python_clients(url, model, texts, concurrency)
+        else:
+            notes.append(f"{model} at concurrency {concurrency}: Python clients, as perf_analyzer failed: {failure}")
+            progress(f"bench serve: {notes[-1]}")
+            measured[concurrency] = _python_clients(url, model, texts, concurrency)
+        progress(f"  {model} at concurrency {concurrency}: {measured[concurrency][0]:,.0f}/s")
+    _, p50, p99 = measured[CONCURRENCIES[0]]
+    if analyzer is None:
+        how = "Python gRPC clients"
+    else:
+        how = (
+            "perf_analyzer"
+            if not any(note.startswith(f"{model} at") for note in notes)
+            else "perf_analyzer (see notes)"
+        )
+    return SystemFigures(f"{model} (Triton, gRPC)", how, p50, p99, {c: figures[0] for c, figures in measured.items()})
+
+
+def _python_clients(url: str, model: str, texts: Sequence[str], concurrency: int) -> tuple[float, float, float]:
+    """(throughput, p50 ms, p99 ms) with Python gRPC clients, one per thread: without perf_analyzer."""
+    from mtassist.serving.client import AssistantClient
+
+    clients = [AssistantClient(url, model=model, retries=0) for _ in range(concurrency)]
+    try:
+        askers = [lambda text, client=client: client.ask([text]) for client in clients]
+        p50, p99 = _latency(askers[0], texts) if concurrency == 1 else (float("nan"), float("nan"))
+        return _throughput(askers, texts, THROUGHPUT_SECONDS), p50, p99
+    finally:
+        for client in clients:
+            client.close()
+
+
+def _bundle_as_version(bundle_dir: Path, folder: Path, version: str) -> Path:
+    copy = shutil.copytree(bundle_dir, folder / f"bundle-{version}")
+    card = json.loads((copy / BUNDLE_CARD).read_text())
+    (copy / BUNDLE_CARD).write_text(json.dumps({**card, CARD_MODEL_VERSION: version}))
+    return copy
+
+
+def _rollout_under_load(url: str, repository: Path, bundles: dict[str, Path], texts: Sequence[str], progress) -> dict:
+    from mtassist.serving.client import AssistantClient
+    from mtassist.serving.load import ConcurrentLoad
+    from mtassist.serving.repository import build_model_repository
+    from mtassist.serving.rollout import roll_out
+
+    steps = []
+    with AssistantClient(url) as control, ConcurrentLoad(url, texts, clients=ROLLOUT_CLIENTS) as load:
+        load.wait_for(ROLLOUT_REPLIES)
+        for version in ("2", "1"):
+            started = time.monotonic()
+            build_model_repository(bundles[version], repository)
+            roll_out(control, repository)
+            steps.append({"version": version, "seconds": round(time.monotonic() - started, 2)})
+            progress(f"  version {version} rolled out in {steps[-1]['seconds']} s under load")
+            load.wait_for(ROLLOUT_REPLIES)
+    return {
+        "clients": ROLLOUT_CLIENTS,
+        "requests": len(load.replies),
+        "failed": len(load.failures),
+        "first_failures": [reply.error for reply in load.failures[:3]],
+        "versions_answered": sorted({str(reply.version) for reply in load.replies if reply.error is None}),
+        "steps": steps,
+    }
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def bench_serve(
+    bundle_dir: Path, teacher_dir: Path, dataset_dir: Path, cache_dir: Path, progress: Callable[[str], None] = print
+) -> ServeFigures:
+    """Every figure of the module doc, for the bundle `export` wrote and the teacher it came from."""
+    from mtassist.serving.launcher import TritonServer, free_ports
+    from mtassist.serving.model_configs import ServingOptions
+    from mtassist.serving.repository import build_model_repository, read_manifest
+
+    texts = utterance_mix(dataset_dir)
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="mtassist-bench-serve-") as scratch_name:
+        scratch = Path(scratch_name)
+        bundles = {version: _bundle_as_version(bundle_dir, scratch, version) for version in ("1", "2")}
+        repository = build_model_repository(bundles["1"], scratch / "model-repository")
+        graph = read_manifest(repository)["versions"]["1"]["graph"]
+        version_dir = repository / TRITON_ASSISTANT_MODEL / "1"
+        threads = max(1, available_cores() // ServingOptions().assistant_instances)
+
+        progress(f"bench serve: {len(texts)} test utterances; in process ({graph}, {threads} thread(s) per graph) ...")
+        systems = [
+            _in_process_figures("assistant in process (ONNX Runtime)", _assistant_askers(version_dir, threads), texts)
+        ]
+        progress("bench serve: the teacher in PyTorch eager ...")
+        systems.append(
+            _in_process_figures("teacher in PyTorch eager", _teacher_askers(teacher_dir, version_dir), texts)
+        )
+
+        try:
+            analyzer = find_perf_analyzer(cache_dir)
+        except PerfAnalyzerError as error:
+            analyzer = None
+            notes.append(f"perf_analyzer unavailable, so Triton is measured with Python clients: {error}")
+            progress(f"bench serve: {notes[-1]}")
+        input_data = _perf_input(texts, scratch / "perf-input.json")
+        server = TritonServer(
+            repository, ports=free_ports(), model_control_mode="explicit", load_models=["*"],
+            log_path=scratch / "tritonserver.log",
+        )  # fmt: skip
+        with server:
+            for model in (TRITON_ASSISTANT_MODEL, TRITON_ENSEMBLE_MODEL):
+                progress(f"bench serve: {model} over gRPC ...")
+                systems.append(_triton_figures(analyzer, server.grpc_url, model, input_data, texts, notes, progress))
+            progress(f"bench serve: deploy and rollback under {ROLLOUT_CLIENTS} concurrent clients ...")
+            rollout = _rollout_under_load(server.grpc_url, repository, bundles, texts, progress)
+    return ServeFigures(systems=systems, rollout=rollout, graph=graph, utterances=len(texts), notes=notes)
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def targets(figures: ServeFigures) -> list[tuple[str, str, bool]]:
+    """(target, measured, met) for each figure the serving issue names."""
+    served = figures.find(f"{TRITON_ASSISTANT_MODEL} (Triton, gRPC)")
+    in_process = figures.find("assistant in process (ONNX Runtime)")
+    teacher = figures.find("teacher in PyTorch eager")
+    ratio = served.p50_ms / in_process.p50_ms
+    speedup = served.throughput_per_s[8] / teacher.throughput_per_s[8]
+    failed = figures.rollout["failed"]
+    return [
+        ("`assistant` p50 <= 4 ms at concurrency 1", f"{served.p50_ms:.2f} ms", served.p50_ms <= 4),
+        ("`assistant` p99 <= 10 ms at concurrency 1", f"{served.p99_ms:.2f} ms", served.p99_ms <= 10),
+        (
+            "`assistant` >= 1,000 requests/s at concurrency 8",
+            f"{served.throughput_per_s[8]:,.0f}/s",
+            served.throughput_per_s[8] >= 1000,
+        ),
+        ("Triton p50 <= 1.5x in-process p50 (same work)", f"{ratio:.2f}x", ratio <= 1.5),
+        ("throughput >= 10x the teacher in PyTorch at concurrency 8", f"{speedup:.1f}x", speedup >= 10),
+        (
+            f"0 failed requests across deploy and rollback ({figures.rollout['clients']} clients)",
+            f"{failed} of {figures.rollout['requests']:,}",
+            failed == 0,
+        ),
+    ]
+
+
+def figures_markdown(figures: ServeFigures, command: str, machine: str) -> str:
+    lines = [
+        FIGURES_SECTION,
+        "",
+        f"Measured by `{command}` on {machine}, the client on the same machine. {figures.utterances} test "
+        "utterances (commands, chit-chat, FAQ questions, rated sentences), one per request. The server runs "
+        f"the student's `{figures.graph}`. Triton is measured by `perf_analyzer` (C++, gRPC); in process and "
+        "the teacher by Python threads, each with its own tokenizer. Throughput in requests per second.",
+        "",
+        "| system | measured by | p50 ms | p99 ms | " + " | ".join(f"c={c}" for c in CONCURRENCIES) + " |",
+        "|---|---|---|---|" + "---|" * len(CONCURRENCIES),
+    ]
+    for system in figures.systems:
+        rates = " | ".join(f"{system.throughput_per_s[c]:,.0f}" for c in CONCURRENCIES)
+        lines.append(
+            f"| {system.system} | {system.measured_by} | {system.p50_ms:.2f} | {system.p99_ms:.2f} | {rates} |"
+        )
+    rollout = figures.rollout
+    steps = ", ".join(f"version {s['version']} in {s['seconds']} s" for s in rollout["steps"])
+    lines += [
+        "",
+        f"Deploy and rollback under load: {rollout['clients']} clients sent {rollout['requests']:,} requests while "
+        f"{steps} were rolled out; {rollout['failed']} failed; versions that answered: "
+        f"{', '.join(rollout['versions_answered'])}.",
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+        *[f"| {target} | {measured} | {'yes' if met else 'no'} |" for target, measured, met in targets(figures)],
+    ]
+    lines += [f"\n{note}" for note in figures.notes]
+    return "\n".join(lines) + "\n"
+
+
+def figures_json(figures: ServeFigures) -> str:
+    return json.dumps(asdict(figures), indent=1) + "\n"
