@@ -343,11 +343,11 @@ def figures_markdown(figures: ServeFigures, command: str, machine: str) -> str:
             f"| {system.system} | {system.measured_by} | {system.p50_ms:.2f} | {system.p99_ms:.2f} | {rates} |"
         )
     rollout = figures.rollout
-    steps = ", ".join(f"version {s['version']} in {s['seconds']} s" for s in rollout["steps"])
+    steps = ", then ".join(f"version {s['version']} ({s['seconds']} s)" for s in rollout["steps"])
     lines += [
         "",
         f"Deploy and rollback under load: {rollout['clients']} clients sent {rollout['requests']:,} requests while "
-        f"{steps} were rolled out; {rollout['failed']} failed; versions that answered: "
+        f"{steps} was rolled out; {rollout['failed']} failed; versions that answered: "
         f"{', '.join(rollout['versions_answered'])}.",
         "",
         "| target | measured | met |",

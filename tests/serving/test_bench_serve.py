@@ -69,7 +69,9 @@ def test_perf_analyzer_measures_the_real_server(tiny_bundle, tmp_path, triton_se
     repository = build_model_repository(tiny_bundle, tmp_path / "model-repository")
     data = _perf_input(["turn on the kitchen lights", "how are you?"], tmp_path / "input.json")
     with TritonServer(repository, ports=free_ports(), server_dir=triton_server_dir) as server:
-        result = analyzer.measure(server.grpc_url, "assistant", data, concurrency=2, window_ms=1000)
+        result = analyzer.measure(
+            server.grpc_url, "assistant", data, concurrency=2, window_ms=2000, stability_percent=60
+        )
         with pytest.raises(PerfAnalyzerError, match="exited"):
             analyzer.measure(server.grpc_url, "no_such_model", data, concurrency=1, window_ms=500)
     assert result.concurrency == 2
