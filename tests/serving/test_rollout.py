@@ -83,3 +83,17 @@ def test_a_version_that_does_not_load_leaves_the_old_one_serving(
         with pytest.raises(RolloutError, match=f"did not load version {version}"):
             roll_out(client, repository)
         assert client.ask(TEXTS)[0]["model_version"] == version
+
+
+def test_mtassist_deploy_names_a_server_that_does_not_answer(tiny_bundle, tmp_path, tracking, capsys):
+    from mtassist.cli import main
+
+    version = register_bundle(tiny_bundle, {"score": 0.5, "latency_p95_ms": 1.0}, {"git_commit": "c1"}).version
+    url = f"localhost:{free_ports().grpc}"
+    tracking_uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    repository = tmp_path / "model-repository"
+    code = main(["deploy", "--version", version, "--url", url, "--tracking-uri", tracking_uri,
+                 "--repository", str(repository)])  # fmt: skip
+    assert code == 1
+    assert f"no Triton server answers at {url}" in capsys.readouterr().err
+    assert read_manifest(repository)["model_version"] == version  # written all the same
