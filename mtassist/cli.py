@@ -100,6 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "\nNext:\n"
         "  .venv/bin/mtassist serve                       # Triton on the champion (gRPC :8001)\n"
         '  .venv/bin/mtassist ask "turn on the kitchen lights"\n'
+        "  .venv/bin/mtassist deploy --version N          # roll another version out to that server\n"
         f"  .venv/bin/mlflow ui --backend-store-uri {settings.resolved_tracking_uri}"
     )
     return 0
