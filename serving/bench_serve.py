@@ -26,6 +26,7 @@ import numpy as np
 
 from mtassist.contracts import (
     BUNDLE_CARD,
+    BUNDLE_TOKENIZER_DIR,
     CARD_MODEL_VERSION,
     ONNX_OUTPUTS,
     TRITON_ASSISTANT_MODEL,
@@ -119,26 +120,34 @@ def _in_process_figures(system: str, make_asker: Callable[[], Callable[[str], ob
     return SystemFigures(system, "Python threads, in process", p50, p99, throughput)
 
 
-def _assistant_askers(version_dir: Path, threads: int) -> Callable[[], Callable[[str], object]]:
-    """Askers over the served version folder: one tokenizer each, one graph and decoder for all."""
-    from mtassist.assistant import Assistant, OnnxEncoder
-    from mtassist.serving.layout import ONNX_MODEL_FILE
+def _askers(version_dir: Path, encoder) -> Callable[[], Callable[[str], object]]:
+    """Askers over the served version folder: one tokenizer each (a tokenizer is not thread-safe),
+    one encoder and one decoder for all."""
+    from mtassist.assistant import Assistant
+    from mtassist.tokenization import load_tokenizer
 
-    shared = Assistant.from_dir(version_dir, encoder=OnnxEncoder(version_dir / ONNX_MODEL_FILE, threads, spin=False))
+    shared = Assistant.from_dir(version_dir, encoder=encoder)
 
     def make() -> Callable[[str], object]:
-        own = Assistant.from_dir(version_dir, encoder=shared.encoder)
-        own.decoder = shared.decoder
+        tokenizer = load_tokenizer(version_dir / BUNDLE_TOKENIZER_DIR)
+        own = Assistant(tokenizer, shared.max_length, shared.encoder, shared.decoder)
         return lambda text: own.answer([text])
 
     return make
+
+
+def _assistant_askers(version_dir: Path, threads: int) -> Callable[[], Callable[[str], object]]:
+    """The served graph in ONNX Runtime, as the server's instances run it."""
+    from mtassist.assistant import OnnxEncoder
+    from mtassist.serving.layout import ONNX_MODEL_FILE
+
+    return _askers(version_dir, OnnxEncoder(version_dir / ONNX_MODEL_FILE, threads, spin=False))
 
 
 def _teacher_askers(teacher_dir: Path, version_dir: Path) -> Callable[[], Callable[[str], object]]:
     """The teacher in PyTorch eager (all cores), with the served tokenizer and decoding."""
     import torch
 
-    from mtassist.assistant import Assistant
     from mtassist.inference import TorchForward
     from mtassist.model.storage import load_trained
 
@@ -150,11 +159,7 @@ def _teacher_askers(teacher_dir: Path, version_dir: Path) -> Callable[[], Callab
         heads = forward(encoded)
         return {name: heads[name] for name in outputs if name in ONNX_OUTPUTS}
 
-    def make() -> Callable[[str], object]:
-        own = Assistant.from_dir(version_dir, encoder=encoder)
-        return lambda text: own.answer([text])
-
-    return make
+    return _askers(version_dir, encoder)
 
 
 # --- Triton -----------------------------------------------------------------------------------
