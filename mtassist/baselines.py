@@ -22,7 +22,7 @@ import numpy as np
 
 from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND
 from mtassist.data.slot_values import ValuePools
-from mtassist.evaluation import ranks_of_true_replies, retrieval_metrics, sentiment_by_source, span_f1
+from mtassist.evaluation import retrieval_metrics, sentiment_by_source, span_f1
 from mtassist.frames import frame_key
 
 VADER_POSITIVE = 0.05
@@ -85,7 +85,7 @@ def bm25_retrieval(rows: Sequence[dict]) -> dict[str, float]:
     index = BM25(replies)
     scores = np.stack([index.scores(row["text"]) for row in queries]) if queries else np.zeros((0, len(replies)))
     truth = np.array([replies.index(row["response"]) for row in queries])
-    return retrieval_metrics(ranks_of_true_replies(scores, truth))
+    return retrieval_metrics(scores, truth)
 
 
 def encoder_retrieval(model_dir: str, rows: Sequence[dict], max_length: int) -> dict[str, float]:
@@ -112,7 +112,7 @@ def encoder_retrieval(model_dir: str, rows: Sequence[dict], max_length: int) -> 
     replies = sorted({row["response"] for row in queries})
     scores = embed([row["text"] for row in queries]) @ embed(replies).T
     truth = np.array([replies.index(row["response"]) for row in queries])
-    return retrieval_metrics(ranks_of_true_replies(scores, truth))
+    return retrieval_metrics(scores, truth)
 
 
 def hassil_commands(rows: Sequence[dict], pools: ValuePools) -> dict[str, float]:

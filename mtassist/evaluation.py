@@ -6,10 +6,14 @@
 | intent    | intent_accuracy, intent_macro_f1 (command rows)                  |
 | slots     | slot_f1 (decoded spans), frame_accuracy (intent + every slot's value) |
 | sentiment | sentiment_accuracy, sentiment_macro_f1, sentiment_truncated_share |
-| response  | response_recall_at_1, response_recall_at_10, response_mrr        |
+| response  | response_recall_at_1, response_recall_at_10, response_mrr, response_recall_at_1_of_100 |
 
 `score` is the mean of route_accuracy, intent_macro_f1, slot_f1, sentiment_macro_f1 and
 response_mrr: every head counts once.
+
+Replies are ranked among every distinct reply of the split (about 300 on the test split), and,
+for `response_recall_at_1_of_100`, among 100 candidates: the true reply and 99 others drawn with
+a fixed seed, the same draws for every model and baseline.
 
 Slots are scored as users get them: decoded at word level for the predicted intent
 (`slots.decode_frame`). slot_f1 is the micro F1 of spoken spans (name, start, end);
@@ -51,6 +55,12 @@ COMMAND_METRICS: tuple[str, ...] = ("route_accuracy", "intent_accuracy", "slot_f
 """What the unseen-values and noisy evaluations report."""
 NOISE_SEED = DEFAULT_SEED
 """Every model is evaluated on the same noisy copy of the test split."""
+RETRIEVAL_METRICS: tuple[str, ...] = (
+    "response_recall_at_1",
+    "response_recall_at_10",
+    "response_mrr",
+    "response_recall_at_1_of_100",
+)
 
 
 @dataclass
@@ -274,13 +284,13 @@ def _retrieval_metrics(rows: list[dict], predictions: Predictions) -> dict[str, 
     """Rank every distinct reply of the rows for each query that has one."""
     query_rows = _having(rows, "response")
     if not query_rows or not predictions.reply_embeddings:
-        return {"response_recall_at_1": 0.0, "response_recall_at_10": 0.0, "response_mrr": 0.0}
+        return {name: 0.0 for name in RETRIEVAL_METRICS}
     bank = list(predictions.reply_embeddings)
     bank_index = {text: i for i, text in enumerate(bank)}
     bank_matrix = np.stack([predictions.reply_embeddings[text] for text in bank])  # (M, H)
     scores = predictions.embeddings[query_rows] @ bank_matrix.T  # (Q, M)
     truth = np.array([bank_index[rows[i]["response"]] for i in query_rows])
-    return retrieval_metrics(ranks_of_true_replies(scores, truth))
+    return retrieval_metrics(scores, truth)
 
 
 def ranks_of_true_replies(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -288,14 +298,42 @@ def ranks_of_true_replies(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return (scores > scores[np.arange(len(truth)), truth][:, None]).sum(axis=1) + 1
 
 
-def retrieval_metrics(ranks: np.ndarray) -> dict[str, float]:
-    """recall@1, recall@10 and MRR from the ranks of the true replies."""
-    if not len(ranks):
-        return {"response_recall_at_1": 0.0, "response_recall_at_10": 0.0, "response_mrr": 0.0}
+CANDIDATES = 100
+"""Replies each query is ranked among for `response_recall_at_1_of_100`."""
+CANDIDATE_SEED = DEFAULT_SEED
+
+
+def ranks_among_candidates(
+    scores: np.ndarray, truth: np.ndarray, candidates: int = CANDIDATES, seed: int = CANDIDATE_SEED
+) -> np.ndarray:
+    """The rank of each query's true reply among itself and `candidates - 1` others drawn with `seed`.
+
+    The draws depend only on the seed and the shape of `scores`, so models and baselines scored
+    on the same rows meet the same distractors. With fewer replies than `candidates`, all count.
+    """
+    queries, replies = scores.shape
+    if replies <= candidates:
+        return ranks_of_true_replies(scores, truth)
+    rng = np.random.default_rng(seed)
+    ranks = np.empty(queries, dtype=np.int64)
+    for query in range(queries):
+        others = rng.choice(replies - 1, size=candidates - 1, replace=False)
+        others += others >= truth[query]  # skip the true reply
+        ranks[query] = (scores[query, others] > scores[query, truth[query]]).sum() + 1
+    return ranks
+
+
+def retrieval_metrics(scores: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """recall@1, recall@10 and MRR among every reply, and recall@1 among CANDIDATES, from scores
+    (Q, M) and each query's true reply index (Q,)."""
+    if not len(truth):
+        return {name: 0.0 for name in RETRIEVAL_METRICS}
+    ranks = ranks_of_true_replies(scores, truth)
     return {
         "response_recall_at_1": float(np.mean(ranks <= 1)),
         "response_recall_at_10": float(np.mean(ranks <= 10)),
         "response_mrr": float(np.mean(1.0 / ranks)),
+        "response_recall_at_1_of_100": float(np.mean(ranks_among_candidates(scores, truth) <= 1)),
     }
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from transformers import PreTrainedTokenizerBase
 
 from mtassist.contracts import SCORE_METRICS, TASKS
-from mtassist.evaluation import evaluate
+from mtassist.evaluation import RETRIEVAL_METRICS, evaluate
 from mtassist.labels import LabelSpace
 from mtassist.model.multitask import MultiTaskModel, build_model
 from mtassist.seeding import seed_everything
@@ -27,7 +27,7 @@ HEAD_METRICS: dict[str, tuple[str, ...]] = {
     "intent": ("intent_accuracy", "intent_macro_f1"),
     "slots": ("slot_f1",),
     "sentiment": ("sentiment_macro_f1", "sentiment_accuracy"),
-    "response": ("response_recall_at_1", "response_recall_at_10", "response_mrr"),
+    "response": RETRIEVAL_METRICS,
 }
 """The metrics of each head that a single-task model is scored on."""
 SELECTED_BY: dict[str, str] = {

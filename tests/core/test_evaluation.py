@@ -80,3 +80,24 @@ def test_slot_rows_without_a_route_are_decoded_for_the_slot_only_baseline(tiny_m
     predictions = evaluation.predict(tiny_model, tokenizer, commands, 32, slots_by_intent=False)
     assert all(isinstance(frame, list) for frame in predictions.frames)
     assert all("start" in slot for frame in predictions.frames for slot in frame), "no implied slots without an intent"
+
+
+def test_recall_among_100_draws_the_same_distractors_for_every_model_and_skips_the_truth():
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(40, 300))
+    truth = rng.integers(0, 300, size=40)
+    first = evaluation.ranks_among_candidates(scores, truth)
+    assert (first == evaluation.ranks_among_candidates(scores.copy(), truth)).all()
+    assert first.min() >= 1 and first.max() <= evaluation.CANDIDATES
+    perfect = scores.copy()
+    perfect[np.arange(40), truth] = 100.0
+    assert (evaluation.ranks_among_candidates(perfect, truth) == 1).all()
+    worst = scores.copy()
+    worst[np.arange(40), truth] = -100.0
+    assert (evaluation.ranks_among_candidates(worst, truth) == evaluation.CANDIDATES).all()
+    few = scores[:, :50]
+    np.testing.assert_array_equal(
+        evaluation.ranks_among_candidates(few, truth % 50), evaluation.ranks_of_true_replies(few, truth % 50)
+    )
+    metrics = evaluation.retrieval_metrics(perfect, truth)
+    assert metrics["response_recall_at_1_of_100"] == 1.0 and set(metrics) == set(evaluation.RETRIEVAL_METRICS)

@@ -8,6 +8,7 @@ def _figures() -> QualityFigures:
         "route_accuracy": 0.98, "intent_accuracy": 0.83, "intent_macro_f1": 0.73, "slot_f1": 0.54,
         "frame_accuracy": 0.4, "sentiment_macro_f1": 0.57, "sentiment_accuracy": 0.59,
         "response_recall_at_1": 0.2, "response_recall_at_10": 0.49, "response_mrr": 0.29,
+        "response_recall_at_1_of_100": 0.42,
         "unseen_values_frame_accuracy": 0.81, "noisy_intent_accuracy": 0.77, "noisy_context_frame_accuracy": 0.66,
     }  # fmt: skip
     model = {
@@ -21,8 +22,18 @@ def _figures() -> QualityFigures:
         models={"teacher": model, "student": {**model, "metrics": {**metrics, "route_accuracy": 0.97}}},
         baselines={
             "vader": {"vader-movies": 0.44, "all": 0.5},
-            "bm25": {"response_recall_at_1": 0.05, "response_recall_at_10": 0.2, "response_mrr": 0.1},
-            "untuned encoder": {"response_recall_at_1": 0.1, "response_recall_at_10": 0.3, "response_mrr": 0.18},
+            "bm25": {
+                "response_recall_at_1": 0.05,
+                "response_recall_at_10": 0.2,
+                "response_mrr": 0.1,
+                "response_recall_at_1_of_100": 0.2,
+            },
+            "untuned encoder": {
+                "response_recall_at_1": 0.1,
+                "response_recall_at_10": 0.3,
+                "response_mrr": 0.18,
+                "response_recall_at_1_of_100": 0.35,
+            },
             "hassil": {"intent_accuracy": 0.91, "frame_accuracy": 0.88},
             "hassil noisy": {"intent_accuracy": 0.35},
         },
@@ -37,6 +48,8 @@ def test_the_report_puts_models_and_baselines_side_by_side_per_head():
     assert "| sentiment | sentiment_macro_f1 | 0.570 | 0.570 |  | 0.500 (VADER lexicon) |  |" in report
     assert "| response | response_recall_at_1 | 0.200 | 0.200 |  | 0.050 (BM25) | 0.100 |" in report
     assert "(not run: `mtassist report quality --single-task`)" in report
+    assert "| response | response_recall_at_1_of_100 | 0.420 | 0.420 |  | 0.200 (BM25) | 0.350 |" in report
+    assert "Teacher recall@1 among 100: 0.420, 2.10x BM25's (aim: 2x) and +7.0 points" in report
 
 
 def test_single_task_figures_fill_their_column():
