@@ -13,12 +13,12 @@ import csv
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from mtassist.data.fetch import last_line, pip_download
 from mtassist.errors import MtassistError
 from mtassist.serving.server_tree import wheel_libs_dir
 
@@ -108,16 +108,13 @@ def find_perf_analyzer(cache_dir: Path) -> PerfAnalyzer:
 
 def _fetch(binary: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="tritonclient-wheel-") as scratch:
-        download = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", scratch, PERF_ANALYZER_WHEEL],
-            capture_output=True,
-            text=True,
-        )
+        download = pip_download(PERF_ANALYZER_WHEEL, Path(scratch))
         wheels = list(Path(scratch).glob("tritonclient-*.whl"))
         if download.returncode != 0 or not wheels:
             raise PerfAnalyzerError(
                 f"perf_analyzer is not here and `pip download {PERF_ANALYZER_WHEEL}` failed "
-                f"({download.stderr.strip().splitlines()[-1:] or 'no wheel'}): set MTASSIST_PERF_ANALYZER to its path"
+                f"({last_line(download) if download.returncode else 'no wheel'}): "
+                "set MTASSIST_PERF_ANALYZER to its path"
             )
         binary.parent.mkdir(parents=True, exist_ok=True)
         partial = binary.with_name(binary.name + ".partial")
