@@ -94,26 +94,30 @@ def bench_models(dataset_dir: Path, model_dirs: dict[str, Path], progress: Calla
     from mtassist.contracts import MODEL_ENCODER_DIR, MODEL_HEADS_FILE
     from mtassist.data.dataset import rows_by_split
     from mtassist.export import export_onnx, quantize_int8
-    from mtassist.inference import OnnxForward, TorchForward
+    from mtassist.inference import REPLIES_FROM, EmbeddedBy, OnnxForward, TorchForward
     from mtassist.model.storage import load_trained
 
     torch.set_num_threads(1)
     rows = rows_by_split(dataset_dir)["test"]
     texts = [row["text"] for row in rows]
     figures = []
+    loaded: dict[str, TorchForward] = {}
     with tempfile.TemporaryDirectory(prefix="mtassist-bench-") as scratch:
         for name, directory in model_dirs.items():
             model, tokenizer, _ = load_trained(directory)
+            loaded[name] = TorchForward(model)
+            source = loaded.get(REPLIES_FROM.get(name, ""))
+            replies = EmbeddedBy(source) if source is not None else None
             max_length = int(json.loads((Path(directory) / MODEL_RUN_FILE).read_text())[CARD_MAX_LENGTH])
             fp32 = export_onnx(model, tokenizer, Path(scratch) / name / "encoder.onnx")
             int8 = quantize_int8(fp32, Path(scratch) / name / "encoder.int8.onnx")
             variants = {
                 "pytorch": (
-                    TorchForward(model),
+                    TorchForward(model, replies=replies),
                     [Path(directory) / MODEL_ENCODER_DIR, Path(directory) / MODEL_HEADS_FILE],
                 ),
-                "onnxruntime-fp32": (OnnxForward(fp32, model.labels), [fp32]),
-                "onnxruntime-int8": (OnnxForward(int8, model.labels), [int8]),
+                "onnxruntime-fp32": (OnnxForward(fp32, model.labels, replies=replies), [fp32]),
+                "onnxruntime-int8": (OnnxForward(int8, model.labels, replies=replies), [int8]),
             }
             for runtime, (forward, files) in variants.items():
                 progress(f"bench model: {name} {runtime} ({len(rows)} test rows) ...")

@@ -42,7 +42,7 @@ from mtassist.data.probes import probe_rows
 from mtassist.data.slot_values import SEEN
 from mtassist.frames import FrameRules, frame_key
 from mtassist.home import HomeContext, parse_context, resolve_frame
-from mtassist.inference import Forward, as_forward
+from mtassist.inference import EmbeddedBy, Forward, as_forward
 from mtassist.seeding import DEFAULT_SEED
 from mtassist.slots import decode_frame
 from mtassist.tokenization import encode
@@ -123,7 +123,10 @@ def predict(
                                  rules)  # fmt: skip
             frames.append(resolve_frame(frame, context, rules.allowed_slots(intent_name), rules.values.get("domain")))
     replies = sorted({row["response"] for row in rows if row["response"] is not None})
-    reply_embeddings = _embed(forward, tokenizer, replies, max_length)
+    # The forward's own embeddings, or where it says replies come from: the teacher's space, or
+    # the response bank a bundle serves with.
+    source = forward.replies or EmbeddedBy(forward)
+    reply_embeddings = list(source.embed_replies(replies, tokenizer, max_length)) if replies else []
     return Predictions(
         np.concatenate(route),
         np.concatenate(intent),
@@ -132,14 +135,6 @@ def predict(
         np.concatenate(embeddings),
         dict(zip(replies, reply_embeddings)),
     )
-
-
-def _embed(forward: Forward, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int) -> list:
-    chunks = []
-    for start in range(0, len(texts), EVAL_BATCH_SIZE):
-        encoded = encode(tokenizer, texts[start : start + EVAL_BATCH_SIZE], max_length)
-        chunks.extend(forward(encoded)["sentence_embedding"])
-    return chunks
 
 
 def evaluate(

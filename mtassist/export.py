@@ -40,6 +40,7 @@ from mtassist.contracts import (
     CARD_MAX_LENGTH,
     CARD_ONNX_INT8_SHA256,
     CARD_ONNX_SHA256,
+    CARD_RESPONSE_BANK_ENCODER,
     LINEAGE_BUNDLE_SHA256,
     ONNX_DYNAMIC_AXES,
     ONNX_INPUTS,
@@ -50,7 +51,7 @@ from mtassist.contracts import (
 )
 from mtassist.errors import MtassistError
 from mtassist.hashing import sha256_file, write_manifest
-from mtassist.inference import OnnxForward, onnx_session
+from mtassist.inference import EmbeddedBy, OnnxForward, ReplyBank, TorchForward, onnx_session
 from mtassist.model.multitask import MultiTaskModel
 from mtassist.tokenization import encode
 from mtassist.training.config import DEFAULT_MAX_LENGTH
@@ -151,19 +152,6 @@ def check_parity(
     return worst
 
 
-def embed_texts(
-    session: ort.InferenceSession, tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int
-) -> np.ndarray:
-    """Sentence embeddings from the exported graph itself, so the bank matches what serving computes."""
-    if not texts:
-        raise ValueError("the response bank is empty: the dataset has no replies in its train split")
-    chunks = []
-    for start in range(0, len(texts), 64):
-        encoded = encode(tokenizer, texts[start : start + 64], max_length)
-        chunks.append(session.run(["sentence_embedding"], {name: encoded[name] for name in ONNX_INPUTS})[0])
-    return np.concatenate(chunks).astype(np.float32)
-
-
 def measure_latency(
     session: ort.InferenceSession,
     tokenizer: PreTrainedTokenizerBase,
@@ -234,12 +222,17 @@ def export_bundle(
     card: dict,
     max_length: int = DEFAULT_MAX_LENGTH,
     check_rows: Sequence[dict] = (),
+    reply_model: MultiTaskModel | None = None,
 ) -> dict:
     """Write the whole bundle; returns its model card.
 
     `check_rows` (real utterances with every head's labels, such as the test split) are what the
     FP32 graph's parity with PyTorch and the INT8 graph's scores are checked on; without them,
     parity is checked on a few fixed sentences and INT8 is not scored.
+
+    The response bank is embedded by `reply_model` when given: the teacher, whose embedding space
+    the student is distilled into, so the student's query embeddings meet the teacher's replies
+    (the card's CARD_RESPONSE_BANK_ENCODER says which). Otherwise the exported graph embeds it.
 
     Raises:
         ParityError: when the exported graph does not reproduce PyTorch's outputs.
@@ -255,9 +248,14 @@ def export_bundle(
     tokenizer.save_pretrained(bundle_dir / BUNDLE_TOKENIZER_DIR)
     model.labels.save(bundle_dir / BUNDLE_LABELS)
     texts = list(response_bank)
+    if not texts:
+        raise ValueError("the response bank is empty: the dataset has no replies in its train split")
     (bundle_dir / BUNDLE_RESPONSE_TEXTS).write_text(json.dumps(texts, indent=0))
+    encoder = EmbeddedBy(TorchForward(reply_model) if reply_model is not None else OnnxForward(onnx_path, model.labels))
+    embeddings = encoder.embed_replies(texts, tokenizer, max_length).astype(np.float32)
+    np.save(bundle_dir / BUNDLE_RESPONSE_EMBEDDINGS, embeddings)
+    bank = ReplyBank(texts, embeddings, fallback=encoder)
     session = onnx_session(onnx_path)
-    np.save(bundle_dir / BUNDLE_RESPONSE_EMBEDDINGS, embed_texts(session, tokenizer, texts, max_length))
     card = {
         **card,
         CARD_MAX_LENGTH: max_length,
@@ -267,13 +265,14 @@ def export_bundle(
         "parity_max_abs_diff": parity,
         "parity_utterances": len(parity_texts),
         "response_bank_size": len(texts),
+        CARD_RESPONSE_BANK_ENCODER: "teacher" if reply_model is not None else "student",
         **measure_latency(session, tokenizer),
         **{f"int8_{key}": value for key, value in measure_latency(onnx_session(int8_path), tokenizer).items()},
     }
     if check_rows:
         check = check_int8(
-            OnnxForward(onnx_path, model.labels),
-            OnnxForward(int8_path, model.labels),
+            OnnxForward(onnx_path, model.labels, replies=bank),
+            OnnxForward(int8_path, model.labels, replies=bank),
             tokenizer,
             check_rows,
             max_length,

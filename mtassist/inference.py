@@ -10,6 +10,7 @@ only to run a PyTorch model: scoring a bundle (the promotion gate) needs ONNX Ru
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,6 +22,8 @@ from mtassist.contracts import (
     BUNDLE_LABELS,
     BUNDLE_ONNX,
     BUNDLE_ONNX_INT8,
+    BUNDLE_RESPONSE_EMBEDDINGS,
+    BUNDLE_RESPONSE_TEXTS,
     BUNDLE_TOKENIZER_DIR,
     CARD_MAX_LENGTH,
     ONNX_INPUTS,
@@ -36,16 +39,72 @@ if TYPE_CHECKING:
 
 class Forward(Protocol):
     labels: LabelSpace
+    replies: ReplySource | None
+    """Where the embeddings of candidate replies come from; None: this forward embeds them itself."""
 
     def __call__(self, encoded: dict[str, np.ndarray]) -> dict[str, np.ndarray]: ...
+
+
+class ReplySource(Protocol):
+    def embed_replies(
+        self, texts: Sequence[str], tokenizer: PreTrainedTokenizerBase, max_length: int
+    ) -> np.ndarray: ...
+
+
+class ReplyBank:
+    """Reply embeddings looked up by text: a bundle's response bank, as serving ranks against it.
+
+    A reply the bank lacks (a dataset that changed since the bundle was made, or a bank cut at
+    its size limit) is embedded by `fallback`; without one it is an error that names the reply.
+    """
+
+    def __init__(self, texts: Sequence[str], embeddings: np.ndarray, fallback: ReplySource | None = None) -> None:
+        self.index = {text: row for row, text in enumerate(texts)}
+        self.embeddings = embeddings
+        self.fallback = fallback
+
+    @classmethod
+    def load(cls, bundle_dir: Path, fallback: ReplySource | None = None) -> ReplyBank:
+        texts = json.loads((Path(bundle_dir) / BUNDLE_RESPONSE_TEXTS).read_text())
+        return cls(texts, np.load(Path(bundle_dir) / BUNDLE_RESPONSE_EMBEDDINGS), fallback)
+
+    def embed_replies(self, texts: Sequence[str], tokenizer=None, max_length: int = 0) -> np.ndarray:
+        missing = [text for text in texts if text.strip() not in self.index]
+        if missing and self.fallback is None:
+            raise ValueError(f"{len(missing)} replies are not in the response bank, e.g. {missing[0]!r}")
+        extra = dict(zip(missing, self.fallback.embed_replies(missing, tokenizer, max_length))) if missing else {}
+        return np.stack([extra[text] if text in extra else self.embeddings[self.index[text.strip()]] for text in texts])
+
+
+REPLIES_FROM: dict[str, str] = {"student": "teacher"}
+"""Whose embeddings a model's candidate replies are ranked against, by the model's name in a run:
+the student's bundle carries a response bank embedded by the teacher (`export.export_bundle`), so
+the student is scored as it serves."""
+
+
+class EmbeddedBy:
+    """Reply embeddings computed by another model: the teacher, whose space the student is distilled into."""
+
+    def __init__(self, forward: Forward) -> None:
+        self.forward = forward
+
+    def embed_replies(self, texts: Sequence[str], tokenizer: PreTrainedTokenizerBase, max_length: int) -> np.ndarray:
+        from mtassist.tokenization import encode
+
+        chunks = [
+            self.forward(encode(tokenizer, texts[start : start + 64], max_length))["sentence_embedding"]
+            for start in range(0, len(texts), 64)
+        ]
+        return np.concatenate(chunks) if chunks else np.zeros((0, 0), dtype=np.float32)
 
 
 class TorchForward:
     """The PyTorch model, in eval mode and without gradients, on whatever device it is on."""
 
-    def __init__(self, model: MultiTaskModel) -> None:
+    def __init__(self, model: MultiTaskModel, replies: ReplySource | None = None) -> None:
         self.model = model.eval()
         self.labels = model.labels
+        self.replies = replies
 
     def __call__(self, encoded: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         import torch
@@ -73,9 +132,10 @@ def onnx_session(path: Path, threads: int = 1, spin: bool = True) -> ort.Inferen
 class OnnxForward:
     """An exported graph (FP32 or INT8) in ONNX Runtime, with the label space it was trained on."""
 
-    def __init__(self, path: Path, labels: LabelSpace, threads: int = 1) -> None:
+    def __init__(self, path: Path, labels: LabelSpace, threads: int = 1, replies: ReplySource | None = None) -> None:
         self.session = onnx_session(path, threads)
         self.labels = labels
+        self.replies = replies
 
     def __call__(self, encoded: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         outputs = self.session.run(list(ONNX_OUTPUTS), {name: encoded[name] for name in ONNX_INPUTS})
@@ -88,12 +148,15 @@ def as_forward(model: MultiTaskModel | Forward) -> Forward:
 
 
 def bundle_forward(bundle_dir: Path, int8: bool = False) -> tuple[OnnxForward, PreTrainedTokenizerBase, int]:
-    """A bundle's FP32 (or INT8) graph as a Forward, with its tokenizer and max_length."""
+    """A bundle's FP32 (or INT8) graph as a Forward, with its tokenizer and max_length; replies are
+    ranked against the bundle's response bank, as serving ranks them (a reply the bank lacks is
+    embedded by the graph)."""
     from mtassist.tokenization import load_tokenizer
 
     bundle_dir = Path(bundle_dir)
     forward = OnnxForward(
         bundle_dir / (BUNDLE_ONNX_INT8 if int8 else BUNDLE_ONNX), LabelSpace.load(bundle_dir / BUNDLE_LABELS)
     )
+    forward.replies = ReplyBank.load(bundle_dir, fallback=EmbeddedBy(forward))
     max_length = int(json.loads((bundle_dir / BUNDLE_CARD).read_text())[CARD_MAX_LENGTH])
     return forward, load_tokenizer(bundle_dir / BUNDLE_TOKENIZER_DIR), max_length

@@ -60,6 +60,7 @@ def compare_layer_choices(
     max_length = int(json.loads((Path(teacher_dir) / MODEL_RUN_FILE).read_text())[CARD_MAX_LENGTH])
     training = replace(training, max_length=max_length)
     figures = [_measured("teacher", None, Path(teacher_dir), texts, rows, max_length, measure)]
+    teacher_replies = _teacher_replies(Path(teacher_dir))
     teacher_layers = len(figures[0].layers)
     with tempfile.TemporaryDirectory(prefix="mtassist-layers-") as scratch:
         for choice in choices:
@@ -70,7 +71,9 @@ def compare_layer_choices(
             student_dir = Path(scratch) / name.replace(" ", "-").replace(",", "_")
             distill_student(dataset_dir, teacher_dir, student_dir, training, replace(distill, student_layers=choice))
             seconds = time.perf_counter() - started
-            figures.append(_measured(name, layers, student_dir, texts, rows, max_length, measure, seconds))
+            figures.append(
+                _measured(name, layers, student_dir, texts, rows, max_length, measure, seconds, teacher_replies)
+            )
             progress(f"  {_summary(figures[-1], figures[0])}")
     return figures
 
@@ -84,9 +87,11 @@ def _measured(
     max_length: int,
     measure: Callable[..., dict],
     train_seconds: float | None = None,
+    replies=None,
 ) -> LayerChoiceFigures:
     """A model's test scores and ONNX Runtime FP32 latency at batch 1, on one thread; `layers`
-    None: all of them (the teacher)."""
+    None: all of them (the teacher). `replies`: where its candidate replies' embeddings come from
+    (the teacher, for a student), else the model itself."""
     import torch
 
     from mtassist.export import export_onnx
@@ -97,9 +102,17 @@ def _measured(
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory(prefix="mtassist-onnx-") as scratch:
         onnx = export_onnx(model, tokenizer, Path(scratch) / "encoder.onnx")
-        measured = measure(OnnxForward(onnx, model.labels), tokenizer, texts, rows, max_length)
+        measured = measure(OnnxForward(onnx, model.labels, replies=replies), tokenizer, texts, rows, max_length)
     layers = tuple(range(model.num_layers)) if layers is None else tuple(layers)
     return LayerChoiceFigures(name, layers, measured["p50_ms"], measured["metrics"], train_seconds)
+
+
+def _teacher_replies(teacher_dir: Path):
+    """The teacher's reply embeddings, as a distilled student's bundle carries them."""
+    from mtassist.inference import EmbeddedBy, TorchForward
+    from mtassist.model.storage import load_trained
+
+    return EmbeddedBy(TorchForward(load_trained(teacher_dir)[0]))
 
 
 def _summary(student: LayerChoiceFigures, teacher: LayerChoiceFigures) -> str:

@@ -93,7 +93,9 @@ def training_pipeline(
     evaluate_task = evaluate(
         dataset=dataset, teacher=teacher_task.outputs["teacher"], student=student_task.outputs["student"]
     ).set_display_name("5. evaluate")
-    export_task = export(dataset=dataset, student=student_task.outputs["student"]).set_display_name("6. export")
+    export_task = export(
+        dataset=dataset, teacher=teacher_task.outputs["teacher"], student=student_task.outputs["student"]
+    ).set_display_name("6. export")
     register_task = register(
         bundle=export_task.outputs["bundle"],
         evaluation=evaluate_task.outputs["evaluation"],

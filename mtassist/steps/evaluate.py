@@ -14,15 +14,19 @@ log = logging.getLogger(__name__)
 def evaluate(dataset_dir: Path, model_dirs: dict[str, Path]) -> dict:
     """{"models": {name: {"metrics", "confusion", "per_intent"}}, "labels": ..., "test_rows": N} on the test split."""
     from mtassist.evaluation import evaluate_splits
+    from mtassist.inference import REPLIES_FROM, EmbeddedBy, TorchForward
     from mtassist.model.storage import load_trained
 
     splits = rows_by_split(dataset_dir)
     test_rows = splits["test"]
     results: dict[str, dict] = {}
     labels: dict = {}
+    loaded: dict[str, TorchForward] = {}
     for name, directory in model_dirs.items():
         model, tokenizer, run = load_trained(directory)
-        evaluation = evaluate_splits(model, tokenizer, splits, run[CARD_MAX_LENGTH])
+        source = loaded.get(REPLIES_FROM.get(name, ""))
+        loaded[name] = TorchForward(model, replies=EmbeddedBy(source) if source is not None else None)
+        evaluation = evaluate_splits(loaded[name], tokenizer, splits, run[CARD_MAX_LENGTH])
         results[name] = {
             "metrics": evaluation.metrics,
             "confusion": evaluation.confusion,

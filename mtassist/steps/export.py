@@ -1,5 +1,6 @@
 """The export step: the student as a serving bundle (ONNX FP32 parity-checked on the test split's
-utterances, INT8 scored against FP32 on the test split, the response bank, a SHA-256 manifest)."""
+utterances, INT8 scored against FP32 on the test split, the response bank embedded by the teacher,
+a SHA-256 manifest)."""
 
 from __future__ import annotations
 
@@ -28,12 +29,17 @@ def response_bank(rows: Sequence[dict], limit: int = RESPONSE_BANK_LIMIT) -> lis
     return list(seen)
 
 
-def export(dataset_dir: Path, student_dir: Path, bundle_dir: Path) -> dict:
-    """Write the student's bundle; returns its model card. Fails when ONNX parity is outside tolerance."""
+def export(dataset_dir: Path, student_dir: Path, bundle_dir: Path, teacher_dir: Path | None = None) -> dict:
+    """Write the student's bundle; returns its model card. Fails when ONNX parity is outside tolerance.
+
+    With `teacher_dir`, the teacher embeds the response bank (the student is distilled into its
+    embedding space); without it, the student does.
+    """
     from mtassist.export import export_bundle
     from mtassist.model.storage import load_trained
 
     student, tokenizer, run = load_trained(student_dir)
+    teacher = load_trained(teacher_dir)[0] if teacher_dir is not None else None
     card = {
         CARD_DATASET_VERSION: run[CARD_DATASET_VERSION],
         CARD_STUDENT_RUN_ID: run["run_id"],
@@ -44,4 +50,6 @@ def export(dataset_dir: Path, student_dir: Path, bundle_dir: Path) -> dict:
     # still be the right answer, and the bank is what retrieval picks from.
     splits = rows_by_split(dataset_dir)
     bank = response_bank([row for rows in splits.values() for row in rows])
-    return export_bundle(student, tokenizer, bundle_dir, bank, card, run[CARD_MAX_LENGTH], check_rows=splits["test"])
+    return export_bundle(
+        student, tokenizer, bundle_dir, bank, card, run[CARD_MAX_LENGTH], check_rows=splits["test"], reply_model=teacher
+    )

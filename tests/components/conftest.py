@@ -105,11 +105,11 @@ def evaluated(ingested, teacher, student, tmp_path_factory) -> Evaluated:
 
 
 @pytest.fixture(scope="session")
-def exported(ingested, student, tmp_path_factory) -> tuple[Model, str]:
+def exported(ingested, teacher, student, tmp_path_factory) -> tuple[Model, str]:
     from mtassist.components.export import export
 
     bundle = Model(uri=str(tmp_path_factory.mktemp("export") / "bundle"))
-    return bundle, export.python_func(dataset=ingested[0], student=student[0], bundle=bundle)
+    return bundle, export.python_func(dataset=ingested[0], teacher=teacher[0], student=student[0], bundle=bundle)
 
 
 @pytest.fixture(scope="session")

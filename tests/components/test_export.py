@@ -26,3 +26,20 @@ def test_the_response_bank_holds_held_out_replies_too(exported, ingested):
     bank = set(json.loads((Path(exported[0].path) / BUNDLE_RESPONSE_TEXTS).read_text()))
     test_replies = {row["response"].strip() for row in rows_by_split(Path(ingested[0].path))["test"] if row["response"]}
     assert test_replies and test_replies <= bank
+
+
+def test_the_response_bank_is_embedded_by_the_teacher_the_student_was_distilled_from(exported, teacher):
+    import json
+
+    import numpy as np
+
+    from mtassist.contracts import BUNDLE_CARD, BUNDLE_RESPONSE_EMBEDDINGS, BUNDLE_RESPONSE_TEXTS
+    from mtassist.inference import EmbeddedBy, TorchForward
+    from mtassist.model.storage import load_trained
+
+    folder = Path(exported[0].path)
+    texts = json.loads((folder / BUNDLE_RESPONSE_TEXTS).read_text())[:20]
+    model, tokenizer, run = load_trained(Path(teacher[0].path))
+    expected = EmbeddedBy(TorchForward(model)).embed_replies(texts, tokenizer, run["max_length"])
+    np.testing.assert_allclose(np.load(folder / BUNDLE_RESPONSE_EMBEDDINGS)[:20], expected, atol=1e-5)
+    assert json.loads((folder / BUNDLE_CARD).read_text())["response_bank_encoder"] == "teacher"
