@@ -133,6 +133,7 @@ def _recall_of_100_line(metrics: dict[str, dict], baselines: dict[str, dict]) ->
     if teacher is None or not bm25 or untuned is None:
         return []
     return [
+        "",
         f"Teacher recall@1 among 100: {teacher:.3f}, {teacher / bm25:.2f}x BM25's (aim: 2x) and "
         f"{(teacher - untuned) * 100:+.1f} points against the untuned encoder (aim: +10).",
     ]
@@ -176,8 +177,9 @@ def quality_markdown(figures: QualityFigures, command: str) -> str:
         "model, BM25 and the untuned encoder (mean-pooled, cosine); `response_recall_at_1_of_100` ranks each",
         "true reply among 100: itself and 99 others drawn with a fixed seed, the same for all.",
         *_recall_of_100_line(metrics, figures.baselines),
-        "Single-task: the same pretrained",
-        "encoder fine-tuned for that head alone, as many epochs over that head's rows as the teacher, same seed and settings"
+        "",
+        "Single-task: the same pretrained encoder fine-tuned for that head alone, as many epochs over that",
+        "head's rows as the teacher, same seed and settings"
         + (" (not run: `mtassist report quality --single-task`)." if not figures.single_task else "."),
         "",
         "## Sentiment macro-F1 per source",
