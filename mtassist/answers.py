@@ -9,10 +9,11 @@ Plain numpy, so that it is unit-tested without Triton; the Triton `assistant` (B
      "sentiment": {"label", "score"},
      "replies": [{"text", "score"}], "model_version": "...", "truncated": true}
 
-with the heads not asked for, or not relevant to the route, left out. Slots are the complete frame
-(`slots.decode_frame`): spoken slots with a normalised value and their span, then the slots the
-predicted intent implies. `truncated` is there only when the utterance was longer than the model
-reads (contracts.ANSWER_TRUNCATED).
+with the heads not asked for, or not relevant to the route, left out. Slots are the complete frame:
+spoken slots with a normalised value and their span, then the slots the intent implies. Where
+slots are asked for, the intent and its frame are chosen together (`command_decoding`); an
+answer with the intent alone takes the intent head's best. `truncated` is there only when the
+utterance was longer than the model reads (contracts.ANSWER_TRUNCATED).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mtassist.command_decoding import decode_command
 from mtassist.contracts import (
     ANSWER_HEADS,
     ANSWER_TRUNCATED,
@@ -42,7 +44,7 @@ from mtassist.contracts import (
 from mtassist.errors import BadRequest
 from mtassist.home import HomeContext, resolve_frame
 from mtassist.labels import LabelSpace
-from mtassist.slots import decode_frame
+from mtassist.slots import SlotScores
 from mtassist.truncation import truncated_rows
 
 ROUTE_LOGITS, INTENT_LOGITS, SLOT_LOGITS, SENTIMENT_LOGITS, SENTENCE_EMBEDDING = ONNX_OUTPUTS
@@ -227,19 +229,20 @@ class AnswerDecoder:
 
         decoded: dict[str, list] = {"route": routes}
         if "intent" in needed or "slots" in needed:
-            decoded["intent"] = _labelled(softmax(outputs[INTENT_LOGITS]), self.labels.intent)
+            intent_probabilities = softmax(outputs[INTENT_LOGITS])
+            decoded["intent"] = _labelled(intent_probabilities, self.labels.intent)
         if "sentiment" in needed:
             decoded["sentiment"] = _labelled(softmax(outputs[SENTIMENT_LOGITS]), self.labels.sentiment)
         if "replies" in needed:
             decoded["replies"] = self.bank.top_k(outputs[SENTENCE_EMBEDDING], self.top_k)
         if "slots" in needed:
-            decoded["slots"] = [
-                self._frame(text, offsets[row], outputs[SLOT_LOGITS][row], decoded["intent"][row]["label"],
-                            contexts[row])
-                if "slots" in heads[row]
-                else None
-                for row, text in enumerate(texts)
-            ]  # fmt: skip
+            decoded["slots"] = [None] * batch
+            for row, text in enumerate(texts):
+                if "slots" in heads[row]:
+                    decoded["intent"][row], decoded["slots"][row] = self._command(
+                        text, offsets[row], outputs[INTENT_LOGITS][row], intent_probabilities[row],
+                        outputs[SLOT_LOGITS][row], contexts[row],
+                    )  # fmt: skip
         answers = [
             {**{head: decoded[head][row] for head in row_heads}, "model_version": self.model_version}
             for row, row_heads in enumerate(heads)
@@ -249,12 +252,21 @@ class AnswerDecoder:
                 answer[ANSWER_TRUNCATED] = True
         return answers
 
-    def _frame(
-        self, text: str, offsets: np.ndarray, slot_logits: np.ndarray, intent: str, context: HomeContext | None
-    ) -> list[dict]:
-        rules = self.labels.frames
-        frame = decode_frame(text, offsets, slot_logits, self.labels.slot_tags, intent, rules)
-        return resolve_frame(frame, context, rules.allowed_slots(intent), rules.values.get("domain"))
+    def _command(
+        self,
+        text: str,
+        offsets: np.ndarray,
+        intent_logits: np.ndarray,
+        intent_probabilities: np.ndarray,
+        slot_logits: np.ndarray,
+        context: HomeContext | None,
+    ) -> tuple[dict, list[dict]]:
+        """The intent, with the intent head's probability of it, and its frame resolved against the home."""
+        rules, intents = self.labels.frames, self.labels.intent
+        slots = SlotScores.of(text, offsets, slot_logits, self.labels.slot_tags)
+        chosen, frame = decode_command(intent_logits, slots, intents, rules)
+        intent = {"label": intents[chosen], "score": _score(intent_probabilities[chosen])}
+        return intent, resolve_frame(frame, context, rules.allowed_slots(intents[chosen]), rules.values.get("domain"))
 
     def _check(
         self,

@@ -15,8 +15,8 @@ Replies are ranked among every distinct reply of the split (about 300 on the tes
 for `response_recall_at_1_of_100`, among 100 candidates: the true reply and 99 others drawn with
 a fixed seed, the same draws for every model and baseline.
 
-Slots are scored as users get them: decoded at word level for the predicted intent
-(`slots.decode_frame`). slot_f1 is the micro F1 of spoken spans (name, start, end);
+Intents and slots are scored as users get them: a command's intent and frame are chosen together
+(`command_decoding`), spans decoded at word level among the intent's slot names. slot_f1 is the micro F1 of spoken spans (name, start, end);
 frame_accuracy counts a command right when its intent and its complete frame (every slot's name
 and normalised value, implied slots included) are.
 
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from transformers import PreTrainedTokenizerBase
 
+from mtassist.command_decoding import decode_command
 from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND, SCORE_METRICS, SENTIMENT_LABELS, SPLIT_UNSEEN_VALUES
 from mtassist.data.noise import noisy_rows
 from mtassist.data.probes import probe_rows
@@ -44,7 +45,7 @@ from mtassist.frames import FrameRules, frame_key
 from mtassist.home import HomeContext, parse_context, resolve_frame
 from mtassist.inference import EmbeddedBy, Forward, as_forward
 from mtassist.seeding import DEFAULT_SEED
-from mtassist.slots import decode_frame
+from mtassist.slots import SlotScores
 from mtassist.tokenization import encode
 
 if TYPE_CHECKING:
@@ -112,15 +113,16 @@ def predict(
         intent.append(output["intent_logits"].argmax(-1))
         sentiment.append(output["sentiment_logits"].argmax(-1))
         embeddings.append(output["sentence_embedding"])
-        slot_logits = output["slot_logits"]
-        intents = intent[-1]
         for i, row in enumerate(chunk):
             if row["slots"] is None or row["route"] not in (ROUTE_COMMAND, None):
                 frames.append(None)
                 continue
-            intent_name = labels.intent[intents[i]]
-            frame = decode_frame(row["text"], encoded["offsets"][i], slot_logits[i], labels.slot_tags, intent_name,
-                                 rules)  # fmt: skip
+            slots = SlotScores.of(row["text"], encoded["offsets"][i], output["slot_logits"][i], labels.slot_tags)
+            if slots_by_intent:
+                intent[-1][i], frame = decode_command(output["intent_logits"][i], slots, labels.intent, rules)
+            else:
+                frame = rules.complete(INTENT_NONE, slots.best(None)[0])
+            intent_name = labels.intent[intent[-1][i]]
             frames.append(resolve_frame(frame, context, rules.allowed_slots(intent_name), rules.values.get("domain")))
     replies = sorted({row["response"] for row in rows if row["response"] is not None})
     # The forward's own embeddings, or where it says replies come from: the teacher's space, or

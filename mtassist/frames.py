@@ -9,7 +9,10 @@ at ingest (`mtassist.data.frame_rules`), so nothing is re-derived at serving tim
 - `numeric`: slot names whose values are numbers ("fifty" -> 50, "94.5" -> 94.5);
 - `intent_slots`: the slot names each intent's templates can fill; the decoder tags no other;
 - `implied`: slots an intent's templates set without speaking them, by trigger: "" for every
-  template of the intent, or a spoken slot name ("device_class" -> domain `cover`).
+  template of the intent, or a spoken slot name ("device_class" -> domain `cover`);
+- `signatures`: per intent, the slot-name sets its templates speak, each as the names every
+  expansion speaks and the names some expansion may speak ("clean {floor}" is HassVacuumStart,
+  "clean {area}" HassVacuumCleanArea): a frame fits an intent when it matches one of them.
 
 Torch- and hassil-free: the Triton python-backend models use it.
 """
@@ -95,6 +98,14 @@ def parse_number(text: str) -> int | float | None:
 
 
 @dataclass(frozen=True)
+class SlotSignature:
+    """The slot names one template speaks: `required` in every expansion, `spoken` in some."""
+
+    required: frozenset[str]
+    spoken: frozenset[str]
+
+
+@dataclass(frozen=True)
 class FrameRules:
     """How spans become a complete frame (see the module docstring)."""
 
@@ -102,6 +113,7 @@ class FrameRules:
     numeric: frozenset[str] = frozenset()
     intent_slots: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     implied: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    signatures: Mapping[str, tuple[SlotSignature, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> FrameRules:
@@ -114,6 +126,10 @@ class FrameRules:
                 intent: {trigger: dict(slots) for trigger, slots in by_trigger.items()}
                 for intent, by_trigger in data.get("implied", {}).items()
             },
+            signatures={
+                intent: tuple(SlotSignature(frozenset(s["required"]), frozenset(s["spoken"])) for s in listed)
+                for intent, listed in data.get("signatures", {}).items()
+            },
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -125,12 +141,27 @@ class FrameRules:
                 intent: {trigger: dict(slots) for trigger, slots in sorted(by_trigger.items())}
                 for intent, by_trigger in sorted(self.implied.items())
             },
+            "signatures": {
+                intent: [{"required": sorted(s.required), "spoken": sorted(s.spoken)} for s in listed]
+                for intent, listed in sorted(self.signatures.items())
+            },
         }
 
     def allowed_slots(self, intent: str) -> frozenset[str] | None:
         """The slot names this intent can fill; None where the rules do not know the intent."""
         names = self.intent_slots.get(intent)
         return frozenset(names) if names is not None else None
+
+    def fits(self, intent: str, spoken: Iterable[str]) -> bool:
+        """Whether one of the intent's templates speaks these slot names (`domain`, a cue word, aside).
+
+        True where the rules know no signature for the intent (a label space from before them).
+        """
+        signatures = self.signatures.get(intent)
+        if not signatures:
+            return True
+        names = frozenset(spoken) - {"domain"}
+        return any(s.required <= names <= s.spoken for s in signatures)
 
     def value(self, name: str, text: str) -> Any:
         """The value of a spoken slot: a known mapping, a number, else the text itself."""

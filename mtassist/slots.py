@@ -1,4 +1,4 @@
-"""Slot spans <-> BIO tags over tokens, and the decoding of the slot head into a complete frame.
+"""Slot spans <-> BIO tags over tokens, and the decoding of the slot head into spans.
 
 Spoken slots are `{"name", "text", "start", "end", ...}` with character offsets into the text;
 slots a template implies carry no offsets and no tag. Tokens carry character offsets from the
@@ -6,20 +6,20 @@ tokenizer, (0, 0) for special tokens and padding.
 
 Decoding works on words (a word is a run of sub-word tokens; each punctuation mark is its own
 word): each word takes the tag scores of its first token, and a Viterbi pass picks the best tag
-sequence with valid BIO transitions (`I-x` only after `B-x` or `I-x`) among the slot names the
-predicted intent can fill. A span therefore never ends inside a word.
+sequence with valid BIO transitions (`I-x` only after `B-x` or `I-x`) among the slot names
+allowed (an intent's, see `command_decoding`). A span therefore never ends inside a word.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from mtassist.contracts import SLOT_OUTSIDE
-from mtassist.frames import FrameRules
 
 IGNORE_INDEX = -100
 """Label of special and padding tokens: no loss, no metric."""
@@ -69,7 +69,8 @@ def words(text: str, offsets: np.ndarray) -> list[list[int]]:
     return grouped
 
 
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Log-probabilities along the last axis."""
     shifted = logits - logits.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
@@ -91,8 +92,8 @@ def _bio_tables(tags: tuple[str, ...], allowed: frozenset[str] | None) -> tuple[
     return blocked, inside, np.where(transition, 0.0, -np.inf)
 
 
-def _viterbi(scores: np.ndarray, tags: Sequence[str], allowed: Collection[str] | None) -> list[int]:
-    """The best tag id per word under BIO constraints; (W, K) log-probabilities in."""
+def _viterbi(scores: np.ndarray, tags: Sequence[str], allowed: Collection[str] | None) -> tuple[list[int], float]:
+    """The best tag id per word under BIO constraints, and its log-probability; (W, K) log-probabilities in."""
     blocked, inside, penalty = _bio_tables(tuple(tags), None if allowed is None else frozenset(allowed))
     scores = np.where(blocked, -np.inf, scores)
     best = np.where(inside, -np.inf, scores[0])
@@ -104,30 +105,45 @@ def _viterbi(scores: np.ndarray, tags: Sequence[str], allowed: Collection[str] |
     path = [int(best.argmax())]
     for pointers in reversed(back):
         path.append(int(pointers[path[-1]]))
-    return path[::-1]
+    return path[::-1], float(best.max())
+
+
+@dataclass(frozen=True)
+class SlotScores:
+    """One row's slot-head scores per word, ready to decode under any set of allowed slot names."""
+
+    text: str
+    offsets: np.ndarray
+    words: list[list[int]]
+    scores: np.ndarray
+    """(W, K) log-probabilities of each word's tags (its first token's)."""
+    tags: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str, offsets: np.ndarray, slot_logits: np.ndarray, tags: Sequence[str]) -> SlotScores:
+        """From one row's (T, K) slot logits and (T, 2) token offsets."""
+        grouped = words(text, offsets)
+        scores = log_softmax(slot_logits[[word[0] for word in grouped]].astype(np.float64)) if grouped else None
+        return cls(text, offsets, grouped, scores, tuple(tags))
+
+    def best(self, allowed: Collection[str] | None = None) -> tuple[list[dict[str, Any]], float]:
+        """The best spans `{"name", "text", "start", "end"}` tagging only `allowed` names, and their log-probability."""
+        if not self.words:
+            return [], 0.0
+        path, score = _viterbi(self.scores, self.tags, allowed)
+        spans: list[dict[str, Any]] = []
+        for word, tag_id in zip(self.words, path):
+            prefix, _, name = self.tags[tag_id].partition("-")
+            start, end = int(self.offsets[word[0]][0]), int(self.offsets[word[-1]][1])
+            if prefix == "I" and spans:
+                spans[-1]["end"] = end
+            elif prefix == "B":
+                spans.append({"name": name, "start": start, "end": end})
+        return [{**span, "text": self.text[span["start"] : span["end"]]} for span in spans], score
 
 
 def decode_spans(
     text: str, offsets: np.ndarray, slot_logits: np.ndarray, tags: Sequence[str], allowed: Collection[str] | None = None
 ) -> list[dict[str, Any]]:
     """Spoken slots `{"name", "text", "start", "end"}` from one row's (T, K) slot logits."""
-    grouped = words(text, offsets)
-    if not grouped:
-        return []
-    scores = _log_softmax(slot_logits[[word[0] for word in grouped]].astype(np.float64))
-    spans: list[dict[str, Any]] = []
-    for word, tag_id in zip(grouped, _viterbi(scores, tags, allowed)):
-        prefix, _, name = tags[tag_id].partition("-")
-        start, end = int(offsets[word[0]][0]), int(offsets[word[-1]][1])
-        if prefix == "I" and spans:
-            spans[-1]["end"] = end
-        elif prefix == "B":
-            spans.append({"name": name, "start": start, "end": end})
-    return [{**span, "text": text[span["start"] : span["end"]]} for span in spans]
-
-
-def decode_frame(
-    text: str, offsets: np.ndarray, slot_logits: np.ndarray, tags: Sequence[str], intent: str, rules: FrameRules
-) -> list[dict[str, Any]]:
-    """The complete frame of one command: decoded spans with their values, then implied slots."""
-    return rules.complete(intent, decode_spans(text, offsets, slot_logits, tags, rules.allowed_slots(intent)))
+    return SlotScores.of(text, offsets, slot_logits, tags).best(allowed)[0]

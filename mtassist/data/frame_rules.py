@@ -15,9 +15,9 @@ from hassil import Intents, ListReference, RangeSlotList, TextSlotList
 from hassil.sample import sample_expression
 
 from mtassist.data.intents import DOMAIN_CUES
-from mtassist.data.templates import Template, iter_templates, load_intents, spoken_slot_names
+from mtassist.data.templates import Template, iter_templates, load_intents, required_slot_names, spoken_slot_names
 from mtassist.data.text import fold_text
-from mtassist.frames import FrameRules
+from mtassist.frames import FrameRules, SlotSignature
 
 MAX_FORMS_PER_VALUE = 64
 """Expansions of one value's spoken form taken into the table (the lists have a handful)."""
@@ -92,6 +92,16 @@ def _implied(templates: list[Template]) -> dict[str, dict[str, dict[str, Any]]]:
     return dict(implied)
 
 
+def _signatures(templates: list[Template]) -> dict[str, tuple[SlotSignature, ...]]:
+    """intent -> the distinct slot-name sets its templates speak, in template order."""
+    signatures: dict[str, list[SlotSignature]] = defaultdict(list)
+    for template in templates:
+        signature = SlotSignature(frozenset(required_slot_names(template)), frozenset(spoken_slot_names(template)))
+        if signature not in signatures[template.intent]:
+            signatures[template.intent].append(signature)
+    return {intent: tuple(listed) for intent, listed in signatures.items()}
+
+
 def derive_frame_rules(intents: Intents | None = None) -> FrameRules:
     """The frame rules of the English templates."""
     intents = intents or load_intents()
@@ -107,4 +117,5 @@ def derive_frame_rules(intents: Intents | None = None) -> FrameRules:
         numeric=frozenset(numeric),
         intent_slots={intent: tuple(sorted(names)) for intent, names in intent_slots.items()},
         implied=_implied(templates),
+        signatures=_signatures(templates),
     )

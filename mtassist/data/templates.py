@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from hassil import Intents, Sentence, SlotList, TextSlotList
+from hassil.expression import Alternative, Expression, Group, ListReference, RuleReference
 from home_assistant_intents import get_intents
 
 from mtassist.data.slot_values import NAMES_BY_DOMAIN, SEEN, ValuePools
@@ -81,6 +82,25 @@ def intent_names() -> list[str]:
 def spoken_slot_names(template: Template) -> set[str]:
     """The slot names a template speaks."""
     return {ref.slot_name for ref in template.sentence.expression.list_references(template.rules)}
+
+
+def required_slot_names(template: Template) -> set[str]:
+    """The slot names every expansion of a template speaks (an optional or alternative part may not)."""
+    return _required(template.sentence.expression, template.rules)
+
+
+def _required(expression: Expression, rules: Mapping[str, Sentence]) -> set[str]:
+    if isinstance(expression, ListReference):
+        return {expression.slot_name}
+    if isinstance(expression, RuleReference):
+        return _required(rules[expression.rule_name].expression, rules)
+    if isinstance(expression, Alternative):
+        if expression.is_optional or not expression.items:
+            return set()
+        return set.intersection(*(_required(item, rules) for item in expression.items))
+    if isinstance(expression, Group):  # a sequence or a permutation: every item is spoken
+        return set().union(*(_required(item, rules) for item in expression.items))
+    return set()
 
 
 def slot_names() -> list[str]:

@@ -2,8 +2,9 @@
 
 import numpy as np
 
+from mtassist.command_decoding import decode_command
 from mtassist.frames import FrameRules
-from mtassist.slots import IGNORE_INDEX, decode_frame, decode_spans, slot_tags, spans_to_tag_ids, words
+from mtassist.slots import IGNORE_INDEX, SlotScores, decode_spans, slot_tags, spans_to_tag_ids, words
 from mtassist.tokenization import encode
 
 TAGS = slot_tags(["area", "brightness", "domain", "name"])
@@ -77,14 +78,18 @@ def test_a_frame_has_normalised_values_and_the_slots_its_intent_implies(tokenize
         {"name": "brightness", "start": 30, "end": 35},
     ]
     tag_ids = spans_to_tag_ids(offsets, spans, {t: i for i, t in enumerate(TAGS)})
-    frame = decode_frame(text, offsets, _logits_for(tag_ids), TAGS, "HassLightSet", rules)
+    sure = np.array([9.0], dtype=np.float32)  # intent logits with one intent
+    _, frame = decode_command(sure, SlotScores.of(text, offsets, _logits_for(tag_ids), TAGS), ["HassLightSet"], rules)
     assert [(s["name"], s["value"], s["text"]) for s in frame] == [
         ("area", "Living Room", "Living Room"),
         ("domain", "light", "lights"),
         ("brightness", 50, "fifty"),
     ]
-    no_domain_word = decode_frame(
-        "dim the Den", encode(tokenizer, ["dim the Den"])["offsets"][0],
-        np.zeros((6, len(TAGS)), dtype=np.float32), TAGS, "HassLightSet", rules,
-    )  # fmt: skip
+    no_words = SlotScores.of(
+        "dim the Den",
+        encode(tokenizer, ["dim the Den"])["offsets"][0],
+        np.zeros((6, len(TAGS)), dtype=np.float32),
+        TAGS,
+    )
+    _, no_domain_word = decode_command(sure, no_words, ["HassLightSet"], rules)
     assert no_domain_word == [{"name": "domain", "value": "light"}]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hassil import parse_sentence
 
 from mtassist.data.frame_rules import derive_frame_rules
-from mtassist.data.templates import intent_names
+from mtassist.data.templates import Template, intent_names, required_slot_names, spoken_slot_names
 from mtassist.frames import FrameRules
 
 
@@ -33,3 +34,19 @@ def test_every_intent_knows_its_slot_names(rules: FrameRules) -> None:
     assert set(rules.intent_slots) == set(intent_names())
     assert {"area", "name", "domain", "device_class"} <= set(rules.intent_slots["HassTurnOn"])
     assert rules.intent_slots["HassNevermind"] == ()
+
+
+def test_an_intent_fits_the_slot_names_one_of_its_templates_speaks(rules: FrameRules) -> None:
+    assert rules.fits("HassVacuumStart", {"floor"}) and not rules.fits("HassVacuumCleanArea", {"floor"})
+    assert rules.fits("HassVacuumCleanArea", {"area"}) and not rules.fits("HassVacuumStart", {"area"})
+    assert not rules.fits("HassListAddItem", {"item"}), "a to-do list is always named"
+    assert rules.fits("HassShoppingListAddItem", {"item"})
+    assert rules.fits("HassTurnOn", {"area", "domain"}), "a cue word such as 'lights' fits any intent"
+    assert set(rules.signatures) == set(intent_names())
+
+
+def test_required_slots_leave_out_optional_and_alternative_parts() -> None:
+    sentence = parse_sentence("turn on [the] {area} [{name}] (in {floor} | everywhere)")
+    template = Template("HassTurnOn", "intents:HassTurnOn:0:0", sentence, {}, {}, (), {})
+    assert required_slot_names(template) == {"area"}
+    assert spoken_slot_names(template) == {"area", "name", "floor"}

@@ -1,0 +1,91 @@
+"""Choosing a command's intent and frame together from the intent head and the slot head."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mtassist.command_decoding import decode_command
+from mtassist.frames import FrameRules, SlotSignature
+from mtassist.slots import SlotScores, slot_tags
+
+TAGS = slot_tags(["area", "floor", "item", "name"])
+INTENTS = ["HassVacuumCleanArea", "HassVacuumStart", "HassListAddItem", "HassShoppingListAddItem", "none"]
+
+
+def _signature(*names: str) -> SlotSignature:
+    return SlotSignature(frozenset(names), frozenset(names))
+
+
+RULES = FrameRules(
+    intent_slots={
+        "HassVacuumCleanArea": ("area",),
+        "HassVacuumStart": ("floor",),
+        "HassListAddItem": ("item", "name"),
+        "HassShoppingListAddItem": ("item",),
+    },
+    signatures={
+        "HassVacuumCleanArea": (_signature("area"),),
+        "HassVacuumStart": (_signature("floor"),),
+        "HassListAddItem": (_signature("item", "name"),),
+        "HassShoppingListAddItem": (_signature("item"),),
+    },
+)
+
+
+def _slots(text: str, word_tags: list[dict[str, float]]) -> SlotScores:
+    """Slot scores of a whitespace-split text: each word's tag -> logit (O at 0 unless given)."""
+    offsets, position = [(0, 0)], 0
+    for word in text.split():
+        start = text.index(word, position)
+        offsets.append((start, start + len(word)))
+        position = start + len(word)
+    offsets.append((0, 0))
+    logits = np.zeros((len(offsets), len(TAGS)), dtype=np.float32)
+    for row, wanted in enumerate(word_tags, start=1):
+        for tag, logit in wanted.items():
+            logits[row, TAGS.index(tag)] = logit
+    return SlotScores.of(text, np.array(offsets), logits, TAGS)
+
+
+def _intent_logits(**probabilities: float) -> np.ndarray:
+    p = np.full(len(INTENTS), 1e-4)
+    for name, value in probabilities.items():
+        p[INTENTS.index(name)] = value
+    return np.log(p / p.sum()).astype(np.float32)
+
+
+def test_a_floor_the_slot_head_is_sure_of_makes_the_intent_that_cleans_floors() -> None:
+    slots = _slots("clean the Upper Level", [{}, {}, {"B-floor": 8.0, "B-area": 2.0}, {"I-floor": 8.0, "I-area": 2.0}])
+    chosen, frame = decode_command(_intent_logits(HassVacuumCleanArea=0.7, HassVacuumStart=0.25), slots, INTENTS, RULES)
+    assert INTENTS[chosen] == "HassVacuumStart"
+    assert frame == [{"name": "floor", "value": "Upper Level", "text": "Upper Level", "start": 10, "end": 21}]
+
+
+def test_a_list_that_is_never_named_is_the_shopping_list() -> None:
+    slots = _slots("add milk to the list", [{}, {"B-item": 8.0}, {}, {}, {}])
+    chosen, frame = decode_command(
+        _intent_logits(HassListAddItem=0.55, HassShoppingListAddItem=0.4), slots, INTENTS, RULES
+    )
+    assert INTENTS[chosen] == "HassShoppingListAddItem"
+    assert [slot["name"] for slot in frame] == ["item"]
+
+
+def test_a_confident_intent_whose_frame_fits_is_kept() -> None:
+    slots = _slots("clean the kitchen", [{}, {}, {"B-area": 8.0}])
+    chosen, frame = decode_command(_intent_logits(HassVacuumCleanArea=0.9, HassVacuumStart=0.09), slots, INTENTS, RULES)
+    assert INTENTS[chosen] == "HassVacuumCleanArea" and frame[0]["value"] == "kitchen"
+
+
+def test_a_much_likelier_intent_outweighs_a_doubtful_slot() -> None:
+    slots = _slots("clean the Upper Level", [{}, {}, {"B-floor": 1.0, "B-area": 0.5}, {"I-floor": 1.0, "I-area": 0.5}])
+    chosen, frame = decode_command(
+        _intent_logits(HassVacuumCleanArea=0.97, HassVacuumStart=0.02), slots, INTENTS, RULES
+    )
+    assert INTENTS[chosen] == "HassVacuumCleanArea" and frame[0]["name"] == "area"
+
+
+def test_rules_without_signatures_weigh_only_the_slot_evidence() -> None:
+    slots = _slots("add milk to the list", [{}, {"B-item": 8.0}, {}, {}, {}])
+    rules = FrameRules(intent_slots=RULES.intent_slots)
+    chosen, _ = decode_command(_intent_logits(HassListAddItem=0.55, HassShoppingListAddItem=0.4), slots, INTENTS, rules)
+    assert INTENTS[chosen] == "HassListAddItem"
