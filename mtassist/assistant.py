@@ -1,4 +1,4 @@
-"""Utterances to answers in one process: the bundle's tokenizer, its encoder and `AnswerDecoder`.
+"""Utterances to answers in one process: typos corrected, the bundle's tokenizer, its encoder and `AnswerDecoder`.
 
 Triton's `assistant` model runs this (locally with the ONNX graph in process; on the GPU targets
 its encoder is a call to Triton's `encoder` model), and so do the MLflow pyfunc and the serving
@@ -27,6 +27,7 @@ from mtassist.contracts import (
 )
 from mtassist.home import HomeContext
 from mtassist.inference import onnx_session
+from mtassist.spelling import SpellCorrector
 from mtassist.tokenization import encode, load_tokenizer
 
 Encoder = Callable[[Mapping[str, np.ndarray], Sequence[str]], Mapping[str, np.ndarray]]
@@ -63,6 +64,7 @@ class Assistant:
         self.encoder = encoder
         self.decoder = decoder
         self.max_batch_size = max(1, max_batch_size)
+        self.corrector = SpellCorrector.of(decoder.labels.lexicon, tokenizer)
 
     @classmethod
     def from_dir(
@@ -119,10 +121,18 @@ class Assistant:
         answers: list[dict] = []
         for start in range(0, count, self.max_batch_size):
             rows = slice(start, start + self.max_batch_size)
-            chunk = list(texts[rows])
+            corrections = [
+                self.corrector.correct(text, context.words if context else None)
+                for text, context in zip(texts[rows], contexts[rows])
+            ]
+            chunk = [correction.text for correction in corrections]
             encoded = encode(self.tokenizer, chunk, self.max_length)
             heads = self.encoder(encoded, needed_outputs(tasks[rows]))
-            answers += self.decoder.decode(
+            decoded = self.decoder.decode(
                 chunk, encoded["offsets"], heads, tasks[rows], contexts=contexts[rows], named_routes=routes[rows]
             )
+            for answer, correction in zip(decoded, corrections):
+                if answer.get("slots"):
+                    answer["slots"] = correction.restore(answer["slots"])
+            answers += decoded
         return answers

@@ -46,6 +46,7 @@ from mtassist.home import HomeContext, parse_context, resolve_frame
 from mtassist.inference import EmbeddedBy, Forward, as_forward
 from mtassist.seeding import DEFAULT_SEED
 from mtassist.slots import SlotScores
+from mtassist.spelling import SpellCorrector
 from mtassist.tokenization import encode
 
 if TYPE_CHECKING:
@@ -104,10 +105,13 @@ def predict(
     forward = as_forward(model)
     labels = forward.labels
     rules = labels.frames if slots_by_intent else FrameRules(values=labels.frames.values, numeric=labels.frames.numeric)
+    corrector = SpellCorrector.of(labels.lexicon, tokenizer)
+    home_words = context.words if context is not None else None
     route, intent, sentiment, embeddings, frames = [], [], [], [], []
     for start in range(0, len(rows), EVAL_BATCH_SIZE):
         chunk = rows[start : start + EVAL_BATCH_SIZE]
-        encoded = encode(tokenizer, [row["text"] for row in chunk], max_length)
+        corrections = [corrector.correct(row["text"], home_words) for row in chunk]
+        encoded = encode(tokenizer, [correction.text for correction in corrections], max_length)
         output = forward(encoded)
         route.append(output["route_logits"].argmax(-1))
         intent.append(output["intent_logits"].argmax(-1))
@@ -117,13 +121,15 @@ def predict(
             if row["slots"] is None or row["route"] not in (ROUTE_COMMAND, None):
                 frames.append(None)
                 continue
-            slots = SlotScores.of(row["text"], encoded["offsets"][i], output["slot_logits"][i], labels.slot_tags)
+            text = corrections[i].text
+            slots = SlotScores.of(text, encoded["offsets"][i], output["slot_logits"][i], labels.slot_tags)
             if slots_by_intent:
                 intent[-1][i], frame = decode_command(output["intent_logits"][i], slots, labels.intent, rules)
             else:
                 frame = rules.complete(INTENT_NONE, slots.best(None)[0])
             intent_name = labels.intent[intent[-1][i]]
-            frames.append(resolve_frame(frame, context, rules.allowed_slots(intent_name), rules.values.get("domain")))
+            frame = resolve_frame(frame, context, rules.allowed_slots(intent_name), rules.values.get("domain"))
+            frames.append(corrections[i].restore(frame))
     replies = sorted({row["response"] for row in rows if row["response"] is not None})
     # The forward's own embeddings, or where it says replies come from: the teacher's space, or
     # the response bank a bundle serves with.

@@ -25,12 +25,13 @@ import json
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from mtassist.contracts import CONTEXT_MAX_BYTES, TRITON_INPUT_CONTEXT
 from mtassist.data.text import fold_text
 from mtassist.errors import BadRequest
+from mtassist.spelling import Lexicon, words_of
 
 MIN_SIMILARITY = 0.75
 """Below this difflib ratio a spoken name stays as spoken."""
@@ -67,6 +68,11 @@ class HomeContext:
     known: Mapping[str, KnownNames]
     domains: Mapping[str, str]
     area: str | None = None
+
+    @cached_property
+    def words(self) -> Lexicon:
+        """The words of the home's names, for correcting typos (`mtassist.spelling`)."""
+        return Lexicon.of(words_of(name for names in self.known.values() for name in names.by_key.values()))
 
 
 def _strings(value: Any, where: str) -> list[str]:

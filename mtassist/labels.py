@@ -1,4 +1,4 @@
-"""The label space: the label names of every classification head and the frame rules; travels with every model.
+"""The label space: every classification head's label names, the frame rules and the lexicon; travels with every model.
 
 Torch-free, so the Triton python-backend models read it without importing torch.
 """
@@ -24,6 +24,9 @@ class LabelSpace:
     sentiment: tuple[str, ...]
     frames: FrameRules = field(default_factory=FrameRules)
     """How slot spans become complete frames (`labels.json` key `frames`)."""
+    lexicon: Mapping[str, int] = field(default_factory=dict)
+    """Words of the training commands and value pools with their counts (`labels.json` key
+    `lexicon`): what typos are corrected to (`mtassist.spelling`); empty, nothing is corrected."""
 
     @classmethod
     def from_dict(cls, labels: Mapping[str, Sequence[str]]) -> LabelSpace:
@@ -31,7 +34,9 @@ class LabelSpace:
         if missing:
             raise ValueError(f"the label space lacks {', '.join(missing)}: re-run ingest or re-export the model bundle")
         space = cls(
-            **{name: tuple(labels[name]) for name in HEAD_LABELS}, frames=FrameRules.from_dict(labels.get("frames"))
+            **{name: tuple(labels[name]) for name in HEAD_LABELS},
+            frames=FrameRules.from_dict(labels.get("frames")),
+            lexicon=dict(labels.get("lexicon", {})),
         )
         if space.route != ROUTE_LABELS or space.sentiment != SENTIMENT_LABELS:
             raise ValueError(
@@ -44,7 +49,11 @@ class LabelSpace:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
     def to_dict(self) -> dict:
-        return {**{name: list(getattr(self, name)) for name in HEAD_LABELS}, "frames": self.frames.to_dict()}
+        return {
+            **{name: list(getattr(self, name)) for name in HEAD_LABELS},
+            "frames": self.frames.to_dict(),
+            "lexicon": dict(sorted(self.lexicon.items())),
+        }
 
     def save(self, path: Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=1))

@@ -22,6 +22,7 @@ from mtassist.contracts import (
     DATASET_MANIFEST,
     EXAMPLE_COLUMNS,
     INTENT_NONE,
+    ROUTE_COMMAND,
     ROUTE_LABELS,
     SENTIMENT_LABELS,
     SPLITS,
@@ -30,7 +31,7 @@ from mtassist.contracts import (
 from mtassist.data import templates as intent_templates
 from mtassist.data.config import DatasetConfig
 from mtassist.data.frame_rules import derive_frame_rules
-from mtassist.data.noise import noisy_rows
+from mtassist.data.noise import NOISY_ID_SUFFIX, noisy_rows
 from mtassist.data.rows import (
     chatterbot_rows,
     chitchat_rows,
@@ -50,6 +51,7 @@ from mtassist.data.splits import (
 )
 from mtassist.data.text import fold_text
 from mtassist.slots import slot_tags
+from mtassist.spelling import words_of
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +69,17 @@ class DatasetManifest:
         return asdict(self)
 
 
-def build_labels(rows: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
-    """The label spaces (fixed ones from contracts, intents and slot tags from the templates) and frame rules."""
+def build_labels(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The label spaces (fixed ones from contracts, intents and slot tags from the templates), frame
+    rules and lexicon (the words of the training split's commands as written, without noise)."""
+    rows = list(rows)
     intents = set(intent_templates.intent_names())
     slot_names = set(intent_templates.slot_names())
+    lexicon = words_of(
+        row["text"]
+        for row in rows
+        if row["split"] == SPLITS[0] and row["route"] == ROUTE_COMMAND and not row["id"].endswith(NOISY_ID_SUFFIX)
+    )
     for row in rows:
         if row["intent"] not in (None, INTENT_NONE):
             intents.add(row["intent"])
@@ -81,6 +90,7 @@ def build_labels(rows: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
         "slot_tags": slot_tags(sorted(slot_names)),
         "sentiment": list(SENTIMENT_LABELS),
         "frames": derive_frame_rules().to_dict(),
+        "lexicon": dict(sorted(lexicon.items())),
     }
 
 

@@ -24,6 +24,8 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 _PUNCTUATION = re.compile(r"[.,!?;:]")
 
 Piece = list  # [text, slot index or None]
+NOISY_ID_SUFFIX = "~noisy"
+"""Ends the id of a noisy copy of a row."""
 
 
 def _pieces(text: str, spans: Sequence[dict[str, Any]]) -> list[Piece]:
@@ -118,7 +120,7 @@ def add_noise(text: str, slots: Sequence[dict[str, Any]] | None, rng: random.Ran
 
 
 def noisy_rows(rows: Sequence[dict[str, Any]], seed: int, share: float = 1.0) -> list[dict[str, Any]]:
-    """Noisy copies of a `share` of the rows (ids suffixed `~noisy`), deterministic for the seed."""
+    """Noisy copies of a `share` of the rows (ids suffixed NOISY_ID_SUFFIX), deterministic for the seed."""
     copies = []
     for row in rows:
         rng = random.Random(f"{seed}:noise:{row['id']}")
@@ -126,5 +128,5 @@ def noisy_rows(rows: Sequence[dict[str, Any]], seed: int, share: float = 1.0) ->
             continue
         text, slots = add_noise(row["text"], row["slots"], rng)
         if text.strip() and text != row["text"]:
-            copies.append({**row, "id": f"{row['id']}~noisy", "text": text, "slots": slots})
+            copies.append({**row, "id": f"{row['id']}{NOISY_ID_SUFFIX}", "text": text, "slots": slots})
     return copies
