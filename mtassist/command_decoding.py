@@ -14,7 +14,8 @@ and the best total wins. The second term is 0 when the intent allows the spans t
 likes best; the third uses `FrameRules.fits` (HassListAddItem always names its list, so "add
 milk to the list" is HassShoppingListAddItem). Candidates come in falling probability and stop
 once one cannot beat the best total, so a confident row decodes two paths only. The weights
-were chosen on the validation split: 0.5 and 1 nat.
+were chosen on the validation split: 0.5 and 1 nat. Each candidate's spans are mended first
+(`FrameRules.mend`: a known value cut in two is joined, a duration takes the unit spoken after it).
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def decode_command(
         if log_p[candidate] <= best_total:  # its slot terms are at most 0: it cannot win
             break
         intent = intents[candidate]
-        spans, score = slots.best(rules.allowed_slots(intent))
+        allowed = rules.allowed_slots(intent)
+        spans, score = slots.best(allowed)
+        spans = rules.mend(spans, slots.text, allowed)
         total = log_p[candidate] + SLOT_EVIDENCE_WEIGHT * (score - unrestricted)
         if not rules.fits(intent, (span["name"] for span in spans)):
             total -= UNFIT_FRAME_PENALTY

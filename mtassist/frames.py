@@ -14,13 +14,18 @@ at ingest (`mtassist.data.frame_rules`), so nothing is re-derived at serving tim
   expansion speaks and the names some expansion may speak ("clean {floor}" is HassVacuumStart,
   "clean {area}" HassVacuumCleanArea): a frame fits an intent when it matches one of them.
 
+Before a frame is completed, `FrameRules.mend` settles what the text itself decides: a known
+value cut in two is joined ("garage" + "door" is the device class "garage door"), and a duration's
+slot name follows the unit spoken after it (`named_by_unit`: "for 96 minutes" is `minutes` or
+`start_minutes`, whichever unit the slot head chose).
+
 Torch- and hassil-free: the Triton python-backend models use it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +64,10 @@ _TENS = {
     if n > 1
 }
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+_DURATION_NAME = re.compile(r"^(?P<stem>.*)(?:hours|minutes|seconds)$")
+_UNIT_AFTER = re.compile(r"^[\s-]*(?P<unit>hours?|hrs?|minutes?|mins?|seconds?|secs?)\b", re.IGNORECASE)
+_UNIT_NAME = {"h": "hours", "m": "minutes", "s": "seconds"}
+_WORD_GAP = re.compile(r"^[\s-]*$")
 
 
 def _words_to_integer(words: list[str]) -> int | None:
@@ -95,6 +104,31 @@ def parse_number(text: str) -> int | float | None:
     if any(digit is None or digit > 9 for digit in digits):
         return None
     return float(f"{integer}.{''.join(map(str, digits))}")
+
+
+def _is_count(text: str) -> bool:
+    """Digits or number words alone: "96", "forty-two"; not "half" or "1/2", which the templates
+    count in the next smaller unit ("an hour and a half")."""
+    if any(c.isdigit() for c in text):
+        return bool(_NUMBER.fullmatch(text.strip()))
+    return parse_number(text) is not None
+
+
+def named_by_unit(
+    spans: Iterable[Mapping[str, Any]], text: str, allowed: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """The spans, each duration (`hours`, `start_minutes`, ...) renamed after the unit that follows
+    it in `text` ("96 minutes", "8-minute", "3 hrs"), where the intent allows that name."""
+    named = []
+    for span in spans:
+        duration = _DURATION_NAME.match(span["name"]) if _is_count(span["text"]) else None
+        unit = _UNIT_AFTER.match(text[span["end"] :]) if duration else None
+        if unit:
+            name = duration["stem"] + _UNIT_NAME[unit["unit"][0].lower()]
+            if allowed is None or name in allowed:
+                span = {**span, "name": name}
+        named.append(dict(span))
+    return named
 
 
 @dataclass(frozen=True)
@@ -175,11 +209,39 @@ class FrameRules:
                 return number
         return text
 
+    def mend(
+        self, spans: Iterable[Mapping[str, Any]], text: str, allowed: Collection[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The spans with what `text` settles (see the module docstring), keeping to `allowed` names."""
+        return named_by_unit(self._joined(spans, text, allowed), text, allowed)
+
+    def _joined(
+        self, spans: Iterable[Mapping[str, Any]], text: str, allowed: Collection[str] | None
+    ) -> list[dict[str, Any]]:
+        """Neighbouring spans (only spaces or hyphens between them) joined where together they
+        are a known value of either one's slot name."""
+        joined: list[dict[str, Any]] = []
+        for span in spans:
+            previous = joined[-1] if joined else None
+            if previous is not None and _WORD_GAP.match(text[previous["end"] : span["start"]]):
+                together = text[previous["start"] : span["end"]]
+                name = next(
+                    (n for n in (span["name"], previous["name"])
+                     if fold_text(together) in self.values.get(n, {}) and (allowed is None or n in allowed)),
+                    None,
+                )  # fmt: skip
+                if name is not None:
+                    joined[-1] = {**previous, "name": name, "text": together, "end": span["end"]}
+                    continue
+            joined.append(dict(span))
+        return joined
+
     def complete(self, intent: str, spans: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """The frame: each span `{"name", "text", "start", "end"}` with its value, then implied slots.
 
-        An implied slot is added when no slot of that name was spoken and no entity was named
-        (a named entity brings its own domain from the home).
+        An implied slot is added when no slot of that name was spoken and no entity was named.
+        A named entity brings its own domain from the home: a domain word beside it ("the Desk
+        lamp") is not a slot, as no template speaks both.
         """
         slots = [
             {"name": s["name"], "value": self.value(s["name"], s["text"]), "text": s["text"], "start": s["start"],
@@ -188,7 +250,7 @@ class FrameRules:
         ]  # fmt: skip
         spoken = {slot["name"] for slot in slots}
         if "name" in spoken:
-            return slots
+            return [slot for slot in slots if slot["name"] != "domain"]
         by_trigger = self.implied.get(intent, {})
         for trigger in ("", *sorted(spoken)):
             for name, value in by_trigger.get(trigger, {}).items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mtassist.frames import FrameRules, frame_key, parse_number
+from mtassist.frames import FrameRules, frame_key, named_by_unit, parse_number
 
 
 @pytest.mark.parametrize(
@@ -18,7 +18,7 @@ def test_parse_number_reads_digits_and_english_words(spoken: str, number: float 
 
 
 RULES = FrameRules(
-    values={"device_class": {"blinds": "blind"}, "domain": {"lights": "light"}},
+    values={"device_class": {"blinds": "blind", "garage door": "garage_door"}, "domain": {"lights": "light"}},
     numeric=frozenset({"position"}),
     intent_slots={"HassSetPosition": ("area", "device_class", "position")},
     implied={"HassSetPosition": {"": {"domain": "cover"}}, "HassTurnOn": {"device_class": {"domain": "cover"}}},
@@ -43,6 +43,13 @@ def test_complete_adds_implied_slots_by_trigger_unless_an_entity_is_named() -> N
     assert RULES.complete("HassSetPosition", [named]) == [{**named, "value": "Patio Blinds"}]
 
 
+def test_a_domain_word_beside_a_named_entity_is_not_a_slot() -> None:
+    text = "turn on the Desk lights"
+    spans = [_span("name", text, "Desk"), _span("domain", text, "lights")]
+    assert [slot["name"] for slot in RULES.complete("HassTurnOn", spans)] == ["name"]
+    assert RULES.complete("HassTurnOn", spans[1:]) == [{**spans[1], "value": "light"}]
+
+
 def test_the_rules_survive_json_and_know_which_slots_an_intent_allows() -> None:
     again = FrameRules.from_dict(RULES.to_dict())
     assert again == RULES
@@ -56,3 +63,49 @@ def test_frame_key_compares_names_and_folded_values_in_any_order() -> None:
         [{"name": "brightness", "value": 50, "text": "fifty"}, {"name": "area", "value": "kitchen"}]
     )
     assert frame_key([{"name": "area", "value": "Kitchen"}]) != frame_key([{"name": "area", "value": "Den"}])
+
+
+def _span(name: str, text: str, word: str) -> dict:
+    start = text.index(word)
+    return {"name": name, "text": word, "start": start, "end": start + len(word)}
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken", "tagged", "named"),
+    [
+        ("resume the timer for 96 minutes", "96", "start_hours", "start_minutes"),
+        ("continue the timer for 93-minutes", "93", "start_seconds", "start_minutes"),
+        ("take 51 second off the timer", "51", "minutes", "seconds"),
+        ("add 3 hrs to the timer", "3", "minutes", "hours"),
+        ("add forty-two minutes", "forty-two", "seconds", "minutes"),
+        ("a timer for 20 and a half", "20", "minutes", "minutes"),  # no unit follows: the slot head decides
+        ("a timer for 85 and half hours", "half", "minutes", "minutes"),  # half an hour is counted in minutes
+        ("add 6 and 1/2 minutes", "1/2", "seconds", "seconds"),
+    ],
+)
+def test_a_duration_is_named_after_the_unit_spoken_after_it(text: str, spoken: str, tagged: str, named: str) -> None:
+    (span,) = named_by_unit([_span(tagged, text, spoken)], text)
+    assert span["name"] == named
+    assert span["text"] == spoken
+
+
+def test_a_unit_name_the_intent_does_not_allow_is_not_taken() -> None:
+    text = "pause the timer for 25 seconds"
+    spans = [_span("start_minutes", text, "25"), _span("area", text, "timer")]
+    assert [s["name"] for s in named_by_unit(spans, text, {"start_minutes", "area"})] == ["start_minutes", "area"]
+    assert [s["name"] for s in named_by_unit(spans, text, {"start_seconds", "area"})] == ["start_seconds", "area"]
+
+
+def test_mend_joins_a_known_value_cut_in_two_and_leaves_other_neighbours() -> None:
+    text = "set the garage door in the Den Hall to 40"
+    cut = [_span("area", text, "garage"), _span("device_class", text, "door"), _span("area", text, "Den"),
+           _span("area", text, "Hall"), _span("position", text, "40")]  # fmt: skip
+    mended = RULES.mend(cut, text, RULES.allowed_slots("HassSetPosition"))
+    assert [(s["name"], s["text"]) for s in mended] == [
+        ("device_class", "garage door"),
+        ("area", "Den"),
+        ("area", "Hall"),
+        ("position", "40"),
+    ]
+    assert mended[0]["start"] == text.index("garage") and mended[0]["end"] == text.index(" in")
+    assert RULES.mend(cut, text, {"area", "position"})[:2] == cut[:2]  # device_class not allowed: kept apart
