@@ -14,6 +14,7 @@ from transformers import PreTrainedTokenizerBase
 
 from mtassist.contracts import CARD_DATASET_VERSION, CARD_MAX_LENGTH, CARD_MODEL_SOURCE, CARD_TEACHER_RUN_ID
 from mtassist.data.dataset import load_labels, load_manifest, rows_by_split
+from mtassist.inference import EmbeddedBy, ReplySource, TorchForward
 from mtassist.labels import LabelSpace
 from mtassist.model.layers import choose_layers
 from mtassist.model.multitask import MultiTaskModel, build_model, student_from_teacher
@@ -52,7 +53,9 @@ def train_teacher(
 def distill_student(
     dataset_dir: Path, teacher_dir: Path, output_dir: Path, config: TrainingConfig, distill: DistillationConfig
 ) -> dict:
-    """Distil the teacher into a student that starts from the teacher layers `distill.student_layers` chooses."""
+    """Distil the teacher into a student that starts from the teacher layers `distill.student_layers`
+    chooses; with `distill.teacher_replies` it is validated against the teacher's reply embeddings,
+    as it serves."""
     from mtassist.training.distillation import DistillationLoss
 
     teacher, tokenizer, teacher_run = load_trained(teacher_dir)
@@ -65,6 +68,7 @@ def distill_student(
         params={**distill.to_params(), "distill_teacher_layers": ",".join(map(str, layers)), "layers": len(layers)},
         record={**lineage, CARD_MODEL_SOURCE: teacher_run[CARD_MODEL_SOURCE]},
         loss_fn=DistillationLoss(teacher, student, distill, config.response_scale),
+        replies=EmbeddedBy(TorchForward(teacher)) if distill.teacher_replies else None,
     )  # fmt: skip
 
 
@@ -80,8 +84,10 @@ def _train_and_save(
     params: dict[str, object],
     record: dict[str, object],
     loss_fn: LossFn | None = None,
+    replies: ReplySource | None = None,
 ) -> dict:
-    """Train inside an MLflow run named `step`, then save the model with its run record."""
+    """Train inside an MLflow run named `step`, then save the model with its run record; `replies`
+    embeds validation's candidate replies (`training.loop.train`)."""
     import mlflow
 
     from mtassist.registry import tracked_run
@@ -95,7 +101,7 @@ def _train_and_save(
         )
         result = train(
             model, tokenizer, rows["train"], rows["validation"], config, loss_fn=loss_fn,
-            checkpoint_dir=checkpoint_dir, description=step.split("_")[-1],
+            checkpoint_dir=checkpoint_dir, description=step.split("_")[-1], replies=replies,
             on_eval=lambda step_, metrics: mlflow.log_metrics(_prefixed(metrics, "validation_"), step=step_),
         )  # fmt: skip
         best = next((h for h in result.history if h["step"] == result.best_step), {})

@@ -1,7 +1,7 @@
 """From dataset rows to tensors: per-task pools, temperature sampling, collation.
 
-Each step draws a task with probability proportional to (task size)^(1/T) and a batch of that
-task's rows; a batch then trains every classification head whose labels its rows carry (a
+Each step draws a task with probability proportional to (task size)^(1/T), times the task's
+sampling weight, and a batch of that task's rows; a batch then trains every classification head whose labels its rows carry (a
 command row teaches route, intent and slots at once), so heads see mixed batches while small
 tasks are not drowned.
 """
@@ -35,9 +35,15 @@ def task_pools(rows: Sequence[dict]) -> dict[str, list[int]]:
     return {task: [i for i, row in enumerate(rows) if row[_TASK_COLUMN[task]] is not None] for task in TASKS}
 
 
-def sampling_probabilities(sizes: dict[str, int], temperature: float) -> dict[str, float]:
-    """p(task) proportional to size^(1/temperature); temperature 1 is proportional, large is uniform."""
-    weights = {task: size ** (1.0 / temperature) for task, size in sizes.items() if size > 0}
+def sampling_probabilities(
+    sizes: dict[str, int], temperature: float, task_weights: dict[str, float] | None = None
+) -> dict[str, float]:
+    """p(task) proportional to size^(1/temperature) times the task's weight (1 when absent);
+    temperature 1 is proportional, large is uniform."""
+    task_weights = task_weights or {}
+    weights = {
+        task: task_weights.get(task, 1.0) * size ** (1.0 / temperature) for task, size in sizes.items() if size > 0
+    }
     total = sum(weights.values())
     return {task: weight / total for task, weight in weights.items()}
 
@@ -130,13 +136,20 @@ class TaskSampler:
     """
 
     def __init__(
-        self, rows: Sequence[dict], batch_size: int, temperature: float, seed: int, bucket_batches: int = 8
+        self,
+        rows: Sequence[dict],
+        batch_size: int,
+        temperature: float,
+        seed: int,
+        bucket_batches: int = 8,
+        task_weights: dict[str, float] | None = None,
     ) -> None:
         self.rows = rows
         self.batch_size = batch_size
         self.bucket_batches = bucket_batches
         self.pools = {task: pool for task, pool in task_pools(rows).items() if pool}
-        self.probabilities = sampling_probabilities({t: len(p) for t, p in self.pools.items()}, temperature)
+        sizes = {task: len(pool) for task, pool in self.pools.items()}
+        self.probabilities = sampling_probabilities(sizes, temperature, task_weights)
         self.random = random.Random(seed)
         self._cursors = {task: self._shuffled(pool) for task, pool in self.pools.items()}
         self._queued: dict[str, list[list[int]]] = {task: [] for task in self.pools}

@@ -8,6 +8,10 @@ soft losses:
 - on the reply embedding, the cosine distance to the teacher's (through the same projection), and a relational
   term: the student ranks a batch's replies for each message as the teacher does (KL between the
   two softened score distributions).
+
+The student is served against a reply bank the teacher embedded (`mtassist.inference.REPLIES_FROM`),
+so with `teacher_replies` (the default) its messages learn to rank the teacher's reply embeddings,
+in the hard contrastive term and in the relational one, and the replies need no student pass.
 """
 
 from __future__ import annotations
@@ -47,6 +51,11 @@ class DistillationLoss(nn.Module):
         self.response_scale = response_scale
         self._teacher = (teacher.eval(),)
         widths = (student.encoder.config.hidden_size, teacher.encoder.config.hidden_size)
+        if config.teacher_replies and widths[0] != widths[1]:
+            raise ValueError(
+                f"a student {widths[0]} wide cannot rank the teacher's {widths[1]}-wide reply embeddings:"
+                " distil with teacher_replies=False, or a student as wide as the teacher"
+            )
         self.projection = nn.Identity() if widths[0] == widths[1] else nn.Linear(*widths)
         self._relations = None
         if config.relation_weight:
@@ -69,7 +78,11 @@ class DistillationLoss(nn.Module):
             target = self.teacher(**batch.inputs)
         with student_capture or nullcontext():
             output = student(**batch.inputs)
-        replies = None if batch.response_inputs is None else student(**batch.response_inputs).sentence_embedding
+        teacher_replies, replies = None, None
+        if batch.response_inputs is not None:
+            with torch.no_grad():
+                teacher_replies = self.teacher(**batch.response_inputs).sentence_embedding
+            replies = teacher_replies if config.teacher_replies else student(**batch.response_inputs).sentence_embedding
         hard = multitask_loss(output, batch, student, self.response_scale, replies)
         mask = batch.inputs["attention_mask"].bool()  # (B, T)
         hidden = self.projection(output.hidden_states[mask].float())
@@ -89,7 +102,7 @@ class DistillationLoss(nn.Module):
             )
         if config.reply_relation_weight and replies is not None:
             soft["kd_reply_ranking"] = config.reply_relation_weight * self._reply_ranking(
-                replies, output, target, batch
+                output, target, batch.response_rows, replies, teacher_replies
             )
         return {
             **{name: config.alpha * value for name, value in hard.items()},
@@ -97,12 +110,14 @@ class DistillationLoss(nn.Module):
         }
 
     def _reply_ranking(
-        self, student_replies: torch.Tensor, output: MultiTaskOutput, target: MultiTaskOutput, batch: Batch
+        self,
+        output: MultiTaskOutput,
+        target: MultiTaskOutput,
+        rows: torch.Tensor,
+        student_replies: torch.Tensor,
+        teacher_replies: torch.Tensor,
     ) -> torch.Tensor:
         """KL between the teacher's and the student's distributions over the batch's replies."""
-        with torch.no_grad():
-            teacher_replies = self.teacher(**batch.response_inputs).sentence_embedding
-        rows = batch.response_rows
         teacher_scores = self.response_scale * target.sentence_embedding[rows] @ teacher_replies.T  # (R, R)
         student_scores = self.response_scale * output.sentence_embedding[rows] @ student_replies.T  # (R, R)
         return soft_kl(student_scores, teacher_scores, self.config.temperature)

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerBase, get_linear_schedule_with_warmup
 
 from mtassist.evaluation import evaluate_model
+from mtassist.inference import ReplySource, TorchForward
 from mtassist.model.multitask import MultiTaskModel, MultiTaskOutput
 from mtassist.seeding import restore_rng_state, rng_state, seed_everything
 from mtassist.slots import IGNORE_INDEX
@@ -101,10 +102,13 @@ def train(
     on_eval: Callable[[int, dict[str, float]], None] | None = None,
     selection_metric: str = "score",
     slots_by_intent: bool = True,
+    replies: ReplySource | None = None,
 ) -> TrainingResult:
     """Train in place and leave the model, on the CPU, at its best validation `selection_metric`
     (the mean `score` of every head by default). `slots_by_intent` False validates slots without
-    the predicted intent's slot names (a model that does not learn intents).
+    the predicted intent's slot names (a model that does not learn intents). `replies`: where
+    validation's candidate replies are embedded (the teacher, for a student served with the
+    teacher's bank); None: by the model itself.
 
     With `checkpoint_dir`, the state (weights, optimizer, schedule, random generators) is saved
     after every validation, and a run that finds a checkpoint there resumes from it and ends as
@@ -120,7 +124,11 @@ def train(
     steps = config.max_steps or max(1, math.ceil(config.epochs * len(train_rows) / config.batch_size))
     eval_every = config.eval_every or max(1, steps // EVALUATIONS_PER_RUN)
     collate = Collator(tokenizer, model.labels, config.max_length)
-    sampler = iter(TaskSampler(train_rows, config.batch_size, config.sampling_temperature, config.seed))
+    sampler = iter(
+        TaskSampler(
+            train_rows, config.batch_size, config.sampling_temperature, config.seed, task_weights=config.task_sampling
+        )
+    )
     weighting = LossWeighting(config.loss_weighting, config.task_weights).to(hardware.device)
     optimizer = _optimizer(model, config, weighting, loss_module)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * steps), steps)
@@ -170,7 +178,8 @@ def train(
         progress.update(1)
         progress.set_postfix(running.update(losses), refresh=False)
         if state["step"] % eval_every == 0 or state["step"] == steps:
-            metrics = evaluate_model(model, tokenizer, eval_rows, config.max_length, slots_by_intent)
+            validated = TorchForward(model, replies) if replies is not None else model
+            metrics = evaluate_model(validated, tokenizer, eval_rows, config.max_length, slots_by_intent)
             model.train()
             metrics["step"] = state["step"]
             metrics.update({f"loss_weight_{task}": weight for task, weight in weighting.learned_weights().items()})

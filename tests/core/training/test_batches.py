@@ -12,6 +12,18 @@ def test_temperature_flattens_task_sampling():
     assert sampling_probabilities(sizes, 1e9)["small"] == pytest.approx(0.5)
 
 
+def test_a_task_weight_scales_that_task_s_chance_to_be_drawn(toy_rows):
+    sizes = {"big": 900, "small": 100}
+    assert sampling_probabilities(sizes, 2.0, {"small": 3.0})["small"] == pytest.approx(0.5)
+    assert sampling_probabilities(sizes, 2.0, {"absent": 5.0}) == sampling_probabilities(sizes, 2.0)
+
+    def sentiment_share(task_weights):
+        sampler = iter(TaskSampler(toy_rows, batch_size=2, temperature=1.0, seed=0, task_weights=task_weights))
+        return sum(next(sampler)[0] == "sentiment" for _ in range(400)) / 400
+
+    assert sentiment_share({"sentiment": 4.0}) > 2 * sentiment_share(None)
+
+
 def test_sampler_draws_each_task_from_rows_that_carry_its_label(toy_rows):
     sampler = iter(TaskSampler(toy_rows, batch_size=4, temperature=1.0, seed=0))
     column = {"route": "route", "intent": "intent", "slots": "slots", "sentiment": "sentiment", "response": "response"}

@@ -26,7 +26,7 @@ def _reply_batch(tokenizer, model, toy_rows):
 def test_distillation_loss_has_hard_and_soft_terms_for_every_head(tiny_model, tokenizer, toy_rows):
     student = student_from_teacher(tiny_model, 1)
     batch = _reply_batch(tokenizer, tiny_model, toy_rows)
-    losses = DistillationLoss(tiny_model, student, DistillationConfig(), 20.0)(student, batch)
+    losses = DistillationLoss(tiny_model, student, DistillationConfig(relation_weight=1.0), 20.0)(student, batch)
     assert {"route", "intent", "slots", "response"} <= set(losses)
     soft = {"kd_route", "kd_intent", "kd_sentiment", "kd_slots", "kd_hidden", "kd_embedding"}
     assert soft | {"kd_attention", "kd_reply_ranking"} <= set(losses)
@@ -38,7 +38,7 @@ def test_a_student_equal_to_its_teacher_has_no_soft_loss(tiny_model, tokenizer, 
     tiny_model.eval()
     student = student_from_teacher(tiny_model, 2).eval()
     batch = _reply_batch(tokenizer, tiny_model, toy_rows)
-    losses = DistillationLoss(tiny_model, student, DistillationConfig(), 20.0)(student, batch)
+    losses = DistillationLoss(tiny_model, student, DistillationConfig(relation_weight=1.0), 20.0)(student, batch)
     for name in ("kd_route", "kd_slots", "kd_hidden", "kd_attention", "kd_reply_ranking"):
         assert losses[name].item() < 1e-5, name
 
@@ -48,6 +48,34 @@ def test_terms_with_zero_weight_are_left_out(tiny_model, tokenizer, toy_rows):
     config = DistillationConfig(relation_weight=0.0, reply_relation_weight=0.0)
     losses = DistillationLoss(tiny_model, student, config, 20.0)(student, _reply_batch(tokenizer, tiny_model, toy_rows))
     assert "kd_attention" not in losses and "kd_reply_ranking" not in losses
+
+
+def test_with_teacher_replies_the_student_ranks_the_teacher_s_reply_embeddings(tiny_model, tokenizer, toy_rows):
+    """The student is served against a bank the teacher embedded: its messages learn to rank those
+    embeddings, and the replies take no student pass."""
+    tiny_model.eval()
+    student = student_from_teacher(tiny_model, 1).eval()  # no dropout: the loss is recomputed below
+    batch = _reply_batch(tokenizer, tiny_model, toy_rows)
+    passes = []
+    student.register_forward_hook(lambda *_: passes.append(1))
+    config = DistillationConfig(alpha=1.0)
+    losses = DistillationLoss(tiny_model, student, config, 20.0)(student, batch)
+    assert len(passes) == 1
+    with torch.no_grad():
+        queries = student(**batch.inputs).sentence_embedding[batch.response_rows]
+        replies = tiny_model(**batch.response_inputs).sentence_embedding
+        expected = torch.nn.functional.cross_entropy(20.0 * queries @ replies.T, torch.arange(len(queries)))
+    assert losses["response"].item() == pytest.approx(expected.item(), rel=1e-4)
+
+    passes.clear()
+    DistillationLoss(tiny_model, student, DistillationConfig(teacher_replies=False), 20.0)(student, batch)
+    assert len(passes) == 2
+
+
+def test_a_narrower_student_cannot_rank_the_teacher_s_replies(tiny_model, tokenizer):
+    student = build_tiny_model(tiny_model.labels, len(tokenizer), seed=1, hidden_size=16)
+    with pytest.raises(ValueError, match="teacher_replies=False"):
+        DistillationLoss(tiny_model, student, DistillationConfig(), 20.0)
 
 
 def _soft_gap(teacher, student, batch) -> float:
@@ -74,7 +102,8 @@ def test_distillation_alone_pulls_a_fresh_student_towards_the_teacher(
     student = build_tiny_model(trained_teacher.labels, len(tokenizer), seed=1, hidden_size=student_width)
     batch = Collator(tokenizer, trained_teacher.labels, 32)(toy_rows)
     before = _soft_gap(trained_teacher, student, batch)
-    soft_only = DistillationLoss(trained_teacher, student, DistillationConfig(alpha=0.0), 20.0)
+    config = DistillationConfig(alpha=0.0, teacher_replies=student_width == 32)
+    soft_only = DistillationLoss(trained_teacher, student, config, 20.0)
     projection_before = [p.detach().clone() for p in soft_only.parameters()]
     train(student, tokenizer, toy_rows, toy_rows, TrainingConfig(max_steps=60, eval_every=60, **FAST), soft_only)
     after = _soft_gap(trained_teacher, student, batch)

@@ -4,6 +4,8 @@ import pytest
 import torch
 
 from mtassist.evaluation import evaluate_model
+from mtassist.inference import EmbeddedBy, TorchForward
+from mtassist.model.multitask import build_tiny_model
 from mtassist.training.config import TrainingConfig
 from mtassist.training.loop import CHECKPOINT_FILE, train
 
@@ -95,3 +97,14 @@ def test_the_best_step_can_be_chosen_by_one_heads_metric(tiny_model, tokenizer, 
     result = train(tiny_model, tokenizer, toy_rows, toy_rows, config, selection_metric="sentiment_macro_f1")
     best = max(result.history, key=lambda h: h["sentiment_macro_f1"])
     assert result.best_score == best["sentiment_macro_f1"] and result.best_step == best["step"]
+
+
+def test_validation_ranks_the_replies_its_reply_source_embeds(tiny_model, label_space, tokenizer, toy_rows):
+    """A student served with the teacher's reply bank is validated against that bank."""
+    teacher_replies = EmbeddedBy(TorchForward(build_tiny_model(label_space, vocab_size=len(tokenizer), seed=1)))
+    frozen = TrainingConfig(max_steps=2, batch_size=4, learning_rate=0.0, head_learning_rate=0.0, eval_every=2)
+    result = train(tiny_model, tokenizer, toy_rows, toy_rows, frozen, replies=teacher_replies)
+    served = evaluate_model(TorchForward(tiny_model, teacher_replies), tokenizer, toy_rows, frozen.max_length)
+    own = evaluate_model(tiny_model, tokenizer, toy_rows, frozen.max_length)
+    assert result.history[0]["response_mrr"] == pytest.approx(served["response_mrr"])
+    assert served["response_mrr"] != pytest.approx(own["response_mrr"])
