@@ -1,9 +1,9 @@
 """From dataset rows to tensors: per-task pools, temperature sampling, collation.
 
 Each step draws a task with probability proportional to (task size)^(1/T), times the task's
-sampling weight, and a batch of that task's rows; a batch then trains every classification head whose labels its rows carry (a
-command row teaches route, intent and slots at once), so heads see mixed batches while small
-tasks are not drowned.
+sampling weight, and a batch of that task's rows; a batch then trains every classification head
+whose labels its rows carry (a command row teaches route, intent and slots at once), so heads see
+mixed batches while small tasks are not drowned.
 """
 
 from __future__ import annotations
