@@ -56,18 +56,21 @@ def distill_student(
     """Distil the teacher into a student that starts from the teacher layers `distill.student_layers`
     chooses; with `distill.teacher_replies` it is validated against the teacher's reply embeddings,
     as it serves."""
-    from mtassist.training.distillation import DistillationLoss
+    from mtassist.training.distillation import DistillationLoss, teacher_reply_bank
 
     teacher, tokenizer, teacher_run = load_trained(teacher_dir)
     lineage = {CARD_DATASET_VERSION: teacher_run[CARD_DATASET_VERSION], CARD_TEACHER_RUN_ID: teacher_run["run_id"]}
     seed_everything(config.seed)  # a projection between different widths draws its first weights
     layers = choose_layers(distill.student_layers, teacher.num_layers)
     student = student_from_teacher(teacher, distill.student_layers)
+    bank = None
+    if distill.bank_ranking_weight:
+        bank = teacher_reply_bank(teacher, tokenizer, rows_by_split(dataset_dir)["train"], config.max_length)
     return _train_and_save(
         "distill_student", student, tokenizer, dataset_dir, output_dir, config, tags=lineage,
         params={**distill.to_params(), "distill_teacher_layers": ",".join(map(str, layers)), "layers": len(layers)},
         record={**lineage, CARD_MODEL_SOURCE: teacher_run[CARD_MODEL_SOURCE]},
-        loss_fn=DistillationLoss(teacher, student, distill, config.response_scale),
+        loss_fn=DistillationLoss(teacher, student, distill, config.response_scale, reply_bank=bank),
         replies=EmbeddedBy(TorchForward(teacher)) if distill.teacher_replies else None,
     )  # fmt: skip
 

@@ -5,28 +5,36 @@ soft losses:
 - temperature-scaled KL divergence on every classification head (slots per token);
 - MSE between the last hidden states, through a learned projection where the widths differ;
 - MiniLMv2 self-attention relations of the last layers (`mtassist.training.relations`);
-- on the reply embedding, the cosine distance to the teacher's (through the same projection), and a relational
-  term: the student ranks a batch's replies for each message as the teacher does (KL between the
-  two softened score distributions).
+- on the reply embedding, the cosine distance to the teacher's (through the same projection), and two
+  relational terms: the student ranks a batch's replies for each message as the teacher does (KL
+  between the two softened score distributions), and, given the teacher's embeddings of every
+  training reply (`reply_bank`), every message ranks that whole bank as the teacher does.
 
 The student is served against a reply bank the teacher embedded (`mtassist.inference.REPLIES_FROM`),
 so with `teacher_replies` (the default) its messages learn to rank the teacher's reply embeddings,
 in the hard contrastive term and in the relational one, and the replies need no student pass.
+
+The teacher's outputs are memoised per distinct input (`mtassist.training.teacher_memo`), except
+its attention where relations are on: those batches run the teacher.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import nullcontext
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from transformers import PreTrainedTokenizerBase
 
+from mtassist.inference import EmbeddedBy, TorchForward
 from mtassist.model.multitask import MultiTaskModel, MultiTaskOutput
 from mtassist.training.batches import Batch
 from mtassist.training.config import DistillationConfig
 from mtassist.training.loop import multitask_loss
 from mtassist.training.relations import AttentionCapture, relation_heads_for, relation_loss
+from mtassist.training.teacher_memo import TeacherMemo
 
 
 def soft_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -34,6 +42,14 @@ def soft_kl(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperat
     student = F.log_softmax(student_logits.float() / temperature, dim=-1)
     teacher = F.log_softmax(teacher_logits.float() / temperature, dim=-1)
     return F.kl_div(student, teacher, log_target=True, reduction="batchmean") * temperature**2
+
+
+def teacher_reply_bank(
+    teacher: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, rows: Sequence[dict], max_length: int
+) -> torch.Tensor:
+    """The teacher's embeddings of the distinct replies in `rows`, (N, H), for `DistillationLoss`."""
+    texts = sorted({row["response"] for row in rows if row["response"] is not None})
+    return torch.from_numpy(EmbeddedBy(TorchForward(teacher)).embed_replies(texts, tokenizer, max_length))
 
 
 class DistillationLoss(nn.Module):
@@ -44,11 +60,19 @@ class DistillationLoss(nn.Module):
     """
 
     def __init__(
-        self, teacher: MultiTaskModel, student: MultiTaskModel, config: DistillationConfig, response_scale: float
+        self,
+        teacher: MultiTaskModel,
+        student: MultiTaskModel,
+        config: DistillationConfig,
+        response_scale: float,
+        reply_bank: torch.Tensor | None = None,
     ) -> None:
+        """`reply_bank`: the teacher's embeddings of the training replies, (N, H), for the
+        "kd_bank_ranking" term; None leaves that term out."""
         super().__init__()
         self.config = config
         self.response_scale = response_scale
+        self.register_buffer("reply_bank", reply_bank, persistent=False)
         self._teacher = (teacher.eval(),)
         widths = (student.encoder.config.hidden_size, teacher.encoder.config.hidden_size)
         if config.teacher_replies and widths[0] != widths[1]:
@@ -63,6 +87,7 @@ class DistillationLoss(nn.Module):
             self.relation_heads = config.relation_heads or relation_heads_for(
                 widths, teacher.encoder.config.num_attention_heads
             )
+        self.memo = TeacherMemo(teacher) if config.memoize_teacher else None
 
     @property
     def teacher(self) -> MultiTaskModel:
@@ -74,14 +99,16 @@ class DistillationLoss(nn.Module):
         if next(self.teacher.parameters()).device != device:
             self.teacher.to(device)
         teacher_capture, student_capture = self._relations or (None, None)
-        with torch.no_grad(), teacher_capture or nullcontext():
-            target = self.teacher(**batch.inputs)
+        if teacher_capture is None:
+            target = self._teacher_output(batch.inputs)
+        else:
+            with torch.no_grad(), teacher_capture:
+                target = self.teacher(**batch.inputs)
         with student_capture or nullcontext():
             output = student(**batch.inputs)
         teacher_replies, replies = None, None
         if batch.response_inputs is not None:
-            with torch.no_grad():
-                teacher_replies = self.teacher(**batch.response_inputs).sentence_embedding
+            teacher_replies = self._teacher_output(batch.response_inputs).sentence_embedding
             replies = teacher_replies if config.teacher_replies else student(**batch.response_inputs).sentence_embedding
         hard = multitask_loss(output, batch, student, self.response_scale, replies)
         mask = batch.inputs["attention_mask"].bool()  # (B, T)
@@ -104,10 +131,22 @@ class DistillationLoss(nn.Module):
             soft["kd_reply_ranking"] = config.reply_relation_weight * self._reply_ranking(
                 output, target, batch.response_rows, replies, teacher_replies
             )
+        if config.bank_ranking_weight and self.reply_bank is not None:
+            soft["kd_bank_ranking"] = config.bank_ranking_weight * soft_kl(
+                self.response_scale * F.normalize(embedding, dim=-1) @ self.reply_bank.T,  # the student's, projected
+                self.response_scale * target.sentence_embedding.float() @ self.reply_bank.T,
+                config.bank_ranking_temperature,
+            )
         return {
             **{name: config.alpha * value for name, value in hard.items()},
             **{name: (1 - config.alpha) * value for name, value in soft.items()},
         }
+
+    def _teacher_output(self, inputs: dict[str, torch.Tensor]) -> MultiTaskOutput:
+        if self.memo is not None:
+            return self.memo(inputs)
+        with torch.no_grad():
+            return self.teacher(**inputs)
 
     def _reply_ranking(
         self,

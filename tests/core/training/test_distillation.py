@@ -4,7 +4,7 @@ import torch
 from mtassist.model.multitask import build_tiny_model, student_from_teacher
 from mtassist.training.batches import Collator
 from mtassist.training.config import DistillationConfig, TrainingConfig
-from mtassist.training.distillation import DistillationLoss, soft_kl
+from mtassist.training.distillation import DistillationLoss, soft_kl, teacher_reply_bank
 from mtassist.training.loop import train
 
 FAST = {"batch_size": 8, "learning_rate": 3e-3, "head_learning_rate": 3e-3, "patience": 5}
@@ -110,3 +110,28 @@ def test_distillation_alone_pulls_a_fresh_student_towards_the_teacher(
     assert after < 0.5 * before, (before, after)
     assert len(projection_before) == (0 if student_width == 32 else 2)
     assert all(not torch.equal(old, new) for old, new in zip(projection_before, soft_only.parameters(), strict=True))
+
+
+def test_every_message_ranks_the_teacher_s_reply_bank_as_the_teacher_does(tiny_model, tokenizer, toy_rows):
+    tiny_model.eval()
+    bank = teacher_reply_bank(tiny_model, tokenizer, toy_rows, 32)
+    replies = {row["response"] for row in toy_rows if row["response"] is not None}
+    assert bank.shape == (len(replies), 32)
+    torch.testing.assert_close(bank.norm(dim=-1), torch.ones(len(replies)))
+    batch = Collator(tokenizer, tiny_model.labels, 32)(toy_rows[:8])  # commands: no reply in the batch
+
+    twin = student_from_teacher(tiny_model, 2).eval()
+    assert DistillationLoss(tiny_model, twin, DistillationConfig(), 20.0, bank)(twin, batch)["kd_bank_ranking"] < 1e-5
+
+    student = build_tiny_model(tiny_model.labels, len(tokenizer), seed=1).eval()
+    losses = DistillationLoss(tiny_model, student, DistillationConfig(alpha=0.0), 20.0, bank)(student, batch)
+    with torch.no_grad():
+        scores = [20.0 * model(**batch.inputs).sentence_embedding @ bank.T for model in (student, tiny_model)]
+    assert losses["kd_bank_ranking"].item() == pytest.approx(soft_kl(*scores, 1.0).item(), rel=1e-3)
+    assert losses["kd_bank_ranking"] > 1e-3
+
+    for left_out in (
+        DistillationLoss(tiny_model, student, DistillationConfig(), 20.0),
+        DistillationLoss(tiny_model, student, DistillationConfig(bank_ranking_weight=0.0), 20.0, bank),
+    ):
+        assert "kd_bank_ranking" not in left_out(student, batch)
