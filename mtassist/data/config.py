@@ -25,6 +25,8 @@ class DatasetConfig:
     chitchat_pairs_per_conversation: int = 2
     chatterbot_cap: int | None = None
     sentiment_cap_per_corpus: int = 900
+    sentiment_test_cap_per_corpus: int = 900
+    """Rated test sentences per corpus, topped up from reviews that train and validation never see."""
     train_fraction: float = 0.8
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
@@ -36,6 +38,11 @@ class DatasetConfig:
             raise ValueError(f"split fractions must be positive and sum to 1, got {fractions}")
         if not 0.0 <= self.noise_share <= 1.0:
             raise ValueError(f"noise_share must be between 0 and 1, got {self.noise_share}")
+        if min(self.sentiment_cap_per_corpus, self.sentiment_test_cap_per_corpus) < 0:
+            raise ValueError(
+                "sentiment caps must not be negative, got "
+                f"{self.sentiment_cap_per_corpus} and {self.sentiment_test_cap_per_corpus}"
+            )
         if self.max_chars < 8:
             raise ValueError(f"max_chars must be at least 8, got {self.max_chars}")
 
@@ -51,6 +58,7 @@ class DatasetConfig:
             chitchat_cap=90,
             chatterbot_cap=120,
             sentiment_cap_per_corpus=30,
+            sentiment_test_cap_per_corpus=12,
         )
 
     @classmethod

@@ -20,11 +20,19 @@ import hashlib
 import json
 import random
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from mtassist.contracts import EXAMPLE_COLUMNS, INTENT_NONE, ROUTE_CHITCHAT, ROUTE_COMMAND, ROUTE_FAQ, SENTIMENT_LABELS
+from mtassist.contracts import (
+    EXAMPLE_COLUMNS,
+    INTENT_NONE,
+    ROUTE_CHITCHAT,
+    ROUTE_COMMAND,
+    ROUTE_FAQ,
+    SENTIMENT_LABELS,
+    SPLITS,
+)
 from mtassist.data import intents as intent_templates
 from mtassist.data.config import DatasetConfig
 from mtassist.data.slot_values import HELD_OUT
@@ -152,8 +160,8 @@ def chatterbot_rows(config: DatasetConfig) -> list[dict[str, Any]]:
     return rows
 
 
-def sentiment_rows(config: DatasetConfig, cache_dir: Path) -> list[dict[str, Any]]:
-    """Rated sentences, balanced over the three labels within each VADER corpus."""
+def _rated_rows_by_stratum(config: DatasetConfig, cache_dir: Path) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Every rated sentence that fits, as a row, by (VADER corpus, label)."""
     by_stratum: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for sentence in load_vader_ratings(cache_dir):
         if _fits(sentence.text, config.max_chars):
@@ -161,10 +169,51 @@ def sentiment_rows(config: DatasetConfig, cache_dir: Path) -> list[dict[str, Any
             by_stratum[(sentence.corpus, label)].append(
                 _row(f"vader-{sentence.corpus}", sentence.group, sentence.text, sentiment=label)
             )
+    return by_stratum
+
+
+def sentiment_rows(config: DatasetConfig, cache_dir: Path) -> list[dict[str, Any]]:
+    """Rated sentences, balanced over the three labels within each VADER corpus."""
     per_stratum = config.sentiment_cap_per_corpus // len(SENTIMENT_LABELS)
     rows = []
-    for key in sorted(by_stratum):
-        candidates = by_stratum[key]
+    for key, candidates in sorted(_rated_rows_by_stratum(config, cache_dir).items()):
         rng = random.Random(f"{config.seed}:sentiment:{key[0]}:{key[1]}")
         rows.extend(rng.sample(candidates, min(per_stratum, len(candidates))))
     return rows
+
+
+def held_out_sentiment_rows(
+    config: DatasetConfig, cache_dir: Path, split_rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """More rated test sentences, from reviews and texts that training and validation never see.
+
+    `split_rows` are the dataset's rows with their splits set. Each (corpus, label) stratum of
+    the test split is topped up to `sentiment_test_cap_per_corpus / 3` sentences, drawn from
+    the rated sentences of groups that neither train nor validation holds, whose text is in
+    no other row and has one label wherever it occurs. The other splits are the same with or
+    without them: they only make the test's sentiment figures steadier.
+    """
+    test = SPLITS[-1]
+    closed_groups = {r["group"] for r in split_rows if r["sentiment"] is not None and r["split"] != test}
+    taken_texts = {fold_text(r["text"]) for r in split_rows}
+    in_test = Counter(
+        (r["source"], r["sentiment"]) for r in split_rows if r["sentiment"] is not None and r["split"] == test
+    )
+    by_stratum = _rated_rows_by_stratum(config, cache_dir)
+    labels_of: dict[str, set[str]] = defaultdict(set)
+    for candidates in by_stratum.values():
+        for row in candidates:
+            labels_of[fold_text(row["text"])].add(row["sentiment"])
+    per_stratum = config.sentiment_test_cap_per_corpus // len(SENTIMENT_LABELS)
+    held_out = []
+    for (corpus, label), candidates in sorted(by_stratum.items()):
+        wanted = per_stratum - in_test[(f"vader-{corpus}", label)]
+        unseen: dict[str, dict[str, Any]] = {}
+        for row in candidates:
+            key = fold_text(row["text"])
+            if row["group"] not in closed_groups and key not in taken_texts and len(labels_of[key]) == 1:
+                unseen.setdefault(key, row)
+        rng = random.Random(f"{config.seed}:sentiment-test:{corpus}:{label}")
+        drawn = rng.sample(list(unseen.values()), max(0, min(wanted, len(unseen))))
+        held_out.extend({**row, "split": test} for row in drawn)
+    return held_out

@@ -23,7 +23,7 @@ from mtassist.contracts import (
     TASKS,
 )
 from mtassist.data.config import DatasetConfig
-from mtassist.data.dataset import build_dataset, count_rows, load_examples, load_labels, load_manifest
+from mtassist.data.dataset import build_dataset, collect_rows, count_rows, load_examples, load_labels, load_manifest
 from mtassist.data.text import fold_text
 
 
@@ -160,6 +160,26 @@ def test_sentiment_rows_carry_only_a_sentiment_label(rows: list[dict]) -> None:
         r["route"] is None and r["intent"] is None and r["slots"] is None and r["response"] is None for r in rated
     )
     assert set(Counter(r["sentiment"] for r in rated)) == set(SENTIMENT_LABELS)
+
+
+def test_held_out_rated_test_sentences_come_from_unseen_reviews_and_leave_other_splits_alone(
+    source_cache: Path,
+) -> None:
+    config = DatasetConfig.small()
+    topped_up = collect_rows(config, source_cache)
+    sample_only = collect_rows(replace(config, sentiment_test_cap_per_corpus=0), source_cache)
+
+    def rated_test(rows: list[dict]) -> Counter:
+        return Counter((r["source"], r["sentiment"]) for r in rows if r["sentiment"] and r["split"] == SPLITS[-1])
+
+    assert [r for r in topped_up if r["split"] != SPLITS[-1]] == [r for r in sample_only if r["split"] != SPLITS[-1]]
+    per_stratum = config.sentiment_test_cap_per_corpus // len(SENTIMENT_LABELS)
+    strata = {(r["source"], r["sentiment"]) for r in sample_only if r["sentiment"]}
+    assert len(strata) == 4 * len(SENTIMENT_LABELS)
+    assert rated_test(topped_up) == {stratum: max(per_stratum, rated_test(sample_only)[stratum]) for stratum in strata}
+    seen_groups = {r["group"] for r in topped_up if r["sentiment"] and r["split"] != SPLITS[-1]}
+    test_groups = {r["group"] for r in topped_up if r["sentiment"] and r["split"] == SPLITS[-1]}
+    assert not seen_groups & test_groups
 
 
 def test_texts_respect_the_character_limit(rows: list[dict]) -> None:
