@@ -27,6 +27,8 @@ class DatasetConfig:
     sentiment_cap_per_corpus: int = 900
     sentiment_test_cap_per_corpus: int = 900
     """Rated test sentences per corpus, topped up from reviews that train and validation never see."""
+    reply_test_rows: int = 1200
+    """Test message-reply pairs, topped up from chitchat conversations that no other row comes from."""
     train_fraction: float = 0.8
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
@@ -38,10 +40,10 @@ class DatasetConfig:
             raise ValueError(f"split fractions must be positive and sum to 1, got {fractions}")
         if not 0.0 <= self.noise_share <= 1.0:
             raise ValueError(f"noise_share must be between 0 and 1, got {self.noise_share}")
-        if min(self.sentiment_cap_per_corpus, self.sentiment_test_cap_per_corpus) < 0:
+        if min(self.sentiment_cap_per_corpus, self.sentiment_test_cap_per_corpus, self.reply_test_rows) < 0:
             raise ValueError(
-                "sentiment caps must not be negative, got "
-                f"{self.sentiment_cap_per_corpus} and {self.sentiment_test_cap_per_corpus}"
+                "sentiment caps and reply_test_rows must not be negative, got "
+                f"{self.sentiment_cap_per_corpus}, {self.sentiment_test_cap_per_corpus} and {self.reply_test_rows}"
             )
         if self.max_chars < 8:
             raise ValueError(f"max_chars must be at least 8, got {self.max_chars}")
@@ -59,6 +61,7 @@ class DatasetConfig:
             chatterbot_cap=120,
             sentiment_cap_per_corpus=30,
             sentiment_test_cap_per_corpus=12,
+            reply_test_rows=40,
         )
 
     @classmethod

@@ -36,6 +36,7 @@ from mtassist.data.rows import (
     chatterbot_rows,
     chitchat_rows,
     command_rows,
+    held_out_reply_rows,
     held_out_sentiment_rows,
     sentiment_rows,
     unseen_value_rows,
@@ -132,12 +133,15 @@ def collect_rows(config: DatasetConfig, cache_dir: Path) -> list[dict[str, Any]]
         rows.extend(produced)
     rows = limit_repeats(drop_contradictions(resolve_route_conflicts(rows)))
     assign_splits(rows, config)
-    held_out = held_out_sentiment_rows(config, cache_dir, rows)
-    logger.info("held-out rated test sentences: %d rows", len(held_out))
-    rows += held_out
     unseen = assign_unseen_values(rows, unseen_value_rows(config))
     logger.info("unseen values: %d rows", len(unseen))
     rows = remove_cross_split_texts(rows + unseen)
+    held_out = held_out_sentiment_rows(config, cache_dir, rows)
+    logger.info("held-out rated test sentences: %d rows", len(held_out))
+    rows += held_out
+    held_out = held_out_reply_rows(config, rows)
+    logger.info("held-out test message-reply pairs: %d rows", len(held_out))
+    rows += held_out
     rows += _noisy_training_copies(rows, config)
     rows.sort(key=lambda r: (ALL_SPLITS.index(r["split"]), r["id"]))
     return rows

@@ -4,6 +4,7 @@
 |---------------------|-----------------------|-----------|--------|-----------|----------|
 | intents (HA)        | command               | HA intent | spans  | null      | null     |
 | chitchat            | chitchat              | none      | []     | null      | next msg |
+| chitchat (2)        | null                  | null      | null   | null      | next msg |
 | chatterbot          | chitchat or faq (1)   | none      | []     | null      | answer   |
 | world               | faq                   | none      | []     | null      | null     |
 | vader-<corpus>      | null                  | null      | null   | label     | null     |
@@ -12,6 +13,9 @@
 emotion, ...) are chitchat, as they are to a user: "how are you doing today?" is small talk,
 not a question for the FAQ skill. The knowledge categories (trivia, science, tech support,
 ...) are `faq`.
+
+(2) Held-out test pairs (`held_out_reply_rows`) carry the reply alone, so that they steady the
+reply figures without changing the mix of the route and intent test rows.
 """
 
 from __future__ import annotations
@@ -125,6 +129,10 @@ def _pairs(conversation: Conversation, max_chars: int) -> list[tuple[str, str]]:
     ]
 
 
+def _chitchat_group(conversation: Conversation) -> str:
+    return f"chitchat:{conversation.conversation_id}"
+
+
 def chitchat_rows(config: DatasetConfig) -> list[dict[str, Any]]:
     """Message -> next message pairs from random chitchat-dataset conversations."""
     conversations = load_chitchat_conversations()
@@ -138,10 +146,41 @@ def chitchat_rows(config: DatasetConfig) -> list[dict[str, Any]]:
         picked = rng.sample(pairs, min(len(pairs), config.chitchat_pairs_per_conversation))
         for text, reply in picked[: config.chitchat_cap - len(rows)]:
             rows.append(
-                _row("chitchat", f"chitchat:{conversation.conversation_id}", text,
+                _row("chitchat", _chitchat_group(conversation), text,
                      route=ROUTE_CHITCHAT, intent=INTENT_NONE, slots=[], response=reply)
             )  # fmt: skip
     return rows
+
+
+def held_out_reply_rows(config: DatasetConfig, split_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """More test message-reply pairs, from chitchat conversations that no other row comes from.
+
+    `split_rows` are the dataset's rows with their splits set. The test split's pairs are
+    topped up to `reply_test_rows`, at most `chitchat_pairs_per_conversation` from one
+    conversation, each message in no other row. They carry the reply alone (no route, intent or
+    slots), so the route and intent test rows keep their mix; the other splits are the same with
+    or without them: they only make the test's reply figures steadier.
+    """
+    test = SPLITS[-1]
+    wanted = config.reply_test_rows - sum(1 for r in split_rows if r["response"] is not None and r["split"] == test)
+    used_groups = {r["group"] for r in split_rows}
+    taken_texts = {fold_text(r["text"]) for r in split_rows}
+    conversations = load_chitchat_conversations()
+    rng = random.Random(f"{config.seed}:chitchat-test")
+    rng.shuffle(conversations)
+    held_out: list[dict[str, Any]] = []
+    for conversation in conversations:
+        if len(held_out) >= wanted:
+            break
+        group = _chitchat_group(conversation)
+        if group in used_groups:
+            continue
+        pairs = [(t, r) for t, r in _pairs(conversation, config.max_chars) if fold_text(t) not in taken_texts]
+        picked = rng.sample(pairs, min(len(pairs), config.chitchat_pairs_per_conversation))
+        for text, reply in picked[: wanted - len(held_out)]:
+            taken_texts.add(fold_text(text))
+            held_out.append({**_row("chitchat", group, text, response=reply), "split": test})
+    return held_out
 
 
 def chatterbot_rows(config: DatasetConfig) -> list[dict[str, Any]]:

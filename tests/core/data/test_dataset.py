@@ -162,24 +162,35 @@ def test_sentiment_rows_carry_only_a_sentiment_label(rows: list[dict]) -> None:
     assert set(Counter(r["sentiment"] for r in rated)) == set(SENTIMENT_LABELS)
 
 
-def test_held_out_rated_test_sentences_come_from_unseen_reviews_and_leave_other_splits_alone(
+def test_held_out_test_rows_come_from_unseen_reviews_and_conversations_and_leave_other_splits_alone(
     source_cache: Path,
 ) -> None:
     config = DatasetConfig.small()
     topped_up = collect_rows(config, source_cache)
-    sample_only = collect_rows(replace(config, sentiment_test_cap_per_corpus=0), source_cache)
+    sample_only = collect_rows(replace(config, sentiment_test_cap_per_corpus=0, reply_test_rows=0), source_cache)
+    test = SPLITS[-1]
 
     def rated_test(rows: list[dict]) -> Counter:
-        return Counter((r["source"], r["sentiment"]) for r in rows if r["sentiment"] and r["split"] == SPLITS[-1])
+        return Counter((r["source"], r["sentiment"]) for r in rows if r["sentiment"] and r["split"] == test)
 
-    assert [r for r in topped_up if r["split"] != SPLITS[-1]] == [r for r in sample_only if r["split"] != SPLITS[-1]]
+    def reply_test(rows: list[dict]) -> list[dict]:
+        return [r for r in rows if r["response"] is not None and r["split"] == test]
+
+    assert [r for r in topped_up if r["split"] != test] == [r for r in sample_only if r["split"] != test]
     per_stratum = config.sentiment_test_cap_per_corpus // len(SENTIMENT_LABELS)
     strata = {(r["source"], r["sentiment"]) for r in sample_only if r["sentiment"]}
     assert len(strata) == 4 * len(SENTIMENT_LABELS)
     assert rated_test(topped_up) == {stratum: max(per_stratum, rated_test(sample_only)[stratum]) for stratum in strata}
-    seen_groups = {r["group"] for r in topped_up if r["sentiment"] and r["split"] != SPLITS[-1]}
-    test_groups = {r["group"] for r in topped_up if r["sentiment"] and r["split"] == SPLITS[-1]}
-    assert not seen_groups & test_groups
+    assert len(reply_test(sample_only)) < config.reply_test_rows == len(reply_test(topped_up))
+    held_out_replies = [r for r in reply_test(topped_up) if r["route"] is None]
+    assert len(held_out_replies) == config.reply_test_rows - len(reply_test(sample_only))
+    assert all(r["intent"] is None and r["slots"] is None and r["source"] == "chitchat" for r in held_out_replies)
+    seen_groups = {r["group"] for r in topped_up if r["split"] != test}
+    for task in ("sentiment", "response"):
+        test_groups = {r["group"] for r in topped_up if r[task] is not None and r["split"] == test}
+        assert not seen_groups & test_groups, task
+    sample_groups = {r["group"] for r in sample_only}
+    assert not sample_groups & {r["group"] for r in held_out_replies}
 
 
 def test_texts_respect_the_character_limit(rows: list[dict]) -> None:
