@@ -46,6 +46,7 @@ from mtassist.data.text import fold_text
 from mtassist.errors import MtassistError
 
 logger = logging.getLogger(__name__)
+logging.getLogger("great_expectations").setLevel(logging.WARNING)  # it logs its registry at INFO on import
 
 DEFAULT_MAX_CHARS = DatasetConfig().max_chars
 """The length bound when the manifest does not say which one ingest used."""
@@ -213,6 +214,7 @@ def _run_suites(frames: dict[str, pd.DataFrame], suites: dict[str, list[Any]]) -
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    logging.getLogger(ProgressBarsConfig.__module__).setLevel(logging.WARNING)  # it sets its own logger to INFO
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("mtassist_dataset")
