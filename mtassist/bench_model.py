@@ -4,7 +4,9 @@ For each of the six, in one process on this machine: latency at batch 1 (p50, p9
 test utterances, throughput at batch 32, size on disk, and every head's metric on the test split.
 Everything runs on one thread (PyTorch and ONNX Runtime alike), so the figures compare the
 models, not how many cores each runtime grabs. Tokenization is outside the timings: it is the
-same for all six. The teacher is exported and quantized here with the same code as the student.
+same for all six. The six take turns at the latency utterances (`interleaved_latency`), so a
+machine that slows down for a minute slows all of them alike. The teacher is exported and
+quantized here with the same code as the student.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ LATENCY_UTTERANCES = 300
 THROUGHPUT_BATCH = 32
 THROUGHPUT_BATCHES = 20
 WARMUP_CALLS = 20
+LATENCY_ROUNDS = 5
+"""Passes over the latency utterances, the variants taking turns (`interleaved_latency`)."""
 FIGURES_SECTION = "## Model: teacher and student, PyTorch and ONNX Runtime"
 
 
@@ -56,26 +60,65 @@ def _timed_calls(forward: Callable[[dict], dict], feeds: Sequence[dict]) -> list
     return timings
 
 
-def measure(forward, tokenizer, texts: Sequence[str], rows: Sequence[dict], max_length: int) -> dict[str, float]:
-    """Latency at batch 1 (LATENCY_UTTERANCES of `texts`, spread over them), throughput at
-    THROUGHPUT_BATCH, and every head's test metric of one Forward."""
+def timed_texts(texts: Sequence[str]) -> list[str]:
+    """LATENCY_UTTERANCES of `texts`, spread over them."""
+    return list(texts[:: max(1, len(texts) // LATENCY_UTTERANCES)][:LATENCY_UTTERANCES])
+
+
+def latency_feeds(tokenizer, texts: Sequence[str], max_length: int) -> list[dict]:
+    """Each text encoded alone: batch 1."""
+    from mtassist.tokenization import encode
+
+    return [encode(tokenizer, [text], max_length) for text in texts]
+
+
+def interleaved_latency(
+    forwards: dict[str, Callable[[dict], dict]], feeds: dict[str, list[dict]], rounds: int = LATENCY_ROUNDS
+) -> dict[str, list[float]]:
+    """Each forward's batch-1 timings over its feeds, in `rounds` round-robin passes.
+
+    Timed one after another, minutes apart, two models' p50 drift with the machine (the same
+    student graph measured 1.86 and 2.12 ms in two runs); taking turns, each model meets the same
+    moments of the machine, so their ratio holds still.
+    """
+    timings: dict[str, list[float]] = {name: [] for name in forwards}
+    for _ in range(rounds):
+        for name, forward in forwards.items():
+            timings[name] += _timed_calls(forward, feeds[name])
+    return timings
+
+
+def throughput_and_metrics(
+    forward, tokenizer, texts: Sequence[str], rows: Sequence[dict], max_length: int
+) -> dict[str, object]:
+    """Throughput at THROUGHPUT_BATCH over `texts`, and every head's test metric."""
     from mtassist.evaluation import evaluate
     from mtassist.tokenization import encode
 
-    spread = list(texts[:: max(1, len(texts) // LATENCY_UTTERANCES)][:LATENCY_UTTERANCES])
-    latency = _timed_calls(forward, [encode(tokenizer, [text], max_length) for text in spread])
     needed = THROUGHPUT_BATCH * THROUGHPUT_BATCHES
-    pool = (spread * (needed // len(spread) + 1))[:needed]
+    pool = (texts * (needed // len(texts) + 1))[:needed]
     batches = [
         encode(tokenizer, pool[i : i + THROUGHPUT_BATCH], max_length) for i in range(0, needed, THROUGHPUT_BATCH)
     ]
     batch_ms = _timed_calls(forward, batches)
     metrics = evaluate(forward, tokenizer, rows, max_length).metrics
     return {
-        "p50_ms": float(np.percentile(latency, 50)),
-        "p99_ms": float(np.percentile(latency, 99)),
         "throughput_per_s": THROUGHPUT_BATCH * 1000 / float(np.mean(batch_ms)),
         "metrics": {name: metrics[name] for name in SCORE_METRICS},
+    }
+
+
+def latency_figures(timings: Sequence[float]) -> dict[str, float]:
+    return {"p50_ms": float(np.percentile(timings, 50)), "p99_ms": float(np.percentile(timings, 99))}
+
+
+def measure(forward, tokenizer, texts: Sequence[str], rows: Sequence[dict], max_length: int) -> dict[str, object]:
+    """Latency at batch 1 (LATENCY_UTTERANCES of `texts`, spread over them), throughput at
+    THROUGHPUT_BATCH, and every head's test metric of one Forward."""
+    spread = timed_texts(texts)
+    return {
+        **latency_figures(_timed_calls(forward, latency_feeds(tokenizer, spread, max_length))),
+        **throughput_and_metrics(forward, tokenizer, spread, rows, max_length),
     }
 
 
@@ -99,8 +142,8 @@ def bench_models(dataset_dir: Path, model_dirs: dict[str, Path], progress: Calla
 
     torch.set_num_threads(1)
     rows = rows_by_split(dataset_dir)["test"]
-    texts = [row["text"] for row in rows]
-    figures = []
+    texts = timed_texts([row["text"] for row in rows])
+    variants: dict[tuple[str, str], tuple] = {}  # (model, runtime): (forward, tokenizer, max_length, files)
     loaded: dict[str, TorchForward] = {}
     with tempfile.TemporaryDirectory(prefix="mtassist-bench-") as scratch:
         for name, directory in model_dirs.items():
@@ -109,24 +152,39 @@ def bench_models(dataset_dir: Path, model_dirs: dict[str, Path], progress: Calla
             source = loaded.get(REPLIES_FROM.get(name, ""))
             replies = EmbeddedBy(source) if source is not None else None
             max_length = int(json.loads((Path(directory) / MODEL_RUN_FILE).read_text())[CARD_MAX_LENGTH])
+            progress(f"bench model: exporting {name} to ONNX FP32 and INT8 ...")
             fp32 = export_onnx(model, tokenizer, Path(scratch) / name / "encoder.onnx")
             int8 = quantize_int8(fp32, Path(scratch) / name / "encoder.int8.onnx")
-            variants = {
-                "pytorch": (
-                    TorchForward(model, replies=replies),
-                    [Path(directory) / MODEL_ENCODER_DIR, Path(directory) / MODEL_HEADS_FILE],
-                ),
-                "onnxruntime-fp32": (OnnxForward(fp32, model.labels, replies=replies), [fp32]),
-                "onnxruntime-int8": (OnnxForward(int8, model.labels, replies=replies), [int8]),
-            }
-            for runtime, (forward, files) in variants.items():
-                progress(f"bench model: {name} {runtime} ({len(rows)} test rows) ...")
-                measured = measure(forward, tokenizer, texts, rows, max_length)
-                figures.append(VariantFigures(name, runtime, size_mb=_size_mb(files), **measured))
-                progress(
-                    f"  p50 {figures[-1].p50_ms:.2f} ms, p99 {figures[-1].p99_ms:.2f} ms, "
-                    f"{figures[-1].throughput_per_s:.0f}/s at batch {THROUGHPUT_BATCH}"
+            for runtime, forward, files in (
+                ("pytorch", TorchForward(model, replies=replies),
+                 [Path(directory) / MODEL_ENCODER_DIR, Path(directory) / MODEL_HEADS_FILE]),
+                ("onnxruntime-fp32", OnnxForward(fp32, model.labels, replies=replies), [fp32]),
+                ("onnxruntime-int8", OnnxForward(int8, model.labels, replies=replies), [int8]),
+            ):  # fmt: skip
+                variants[name, runtime] = (forward, tokenizer, max_length, files)
+        progress(
+            f"bench model: latency at batch 1, {LATENCY_ROUNDS} rounds of {len(texts)} utterances, taking turns ..."
+        )
+        timings = interleaved_latency(
+            {key: forward for key, (forward, *_) in variants.items()},
+            {
+                key: latency_feeds(tokenizer, texts, max_length)
+                for key, (_, tokenizer, max_length, _) in variants.items()
+            },
+        )
+        figures = []
+        for (name, runtime), (forward, tokenizer, max_length, files) in variants.items():
+            progress(f"bench model: {name} {runtime}: throughput and {len(rows)} test rows ...")
+            measured = throughput_and_metrics(forward, tokenizer, texts, rows, max_length)
+            figures.append(
+                VariantFigures(
+                    name, runtime, size_mb=_size_mb(files), **latency_figures(timings[name, runtime]), **measured
                 )
+            )
+            progress(
+                f"  p50 {figures[-1].p50_ms:.2f} ms, p99 {figures[-1].p99_ms:.2f} ms, "
+                f"{figures[-1].throughput_per_s:.0f}/s at batch {THROUGHPUT_BATCH}"
+            )
     return figures
 
 
@@ -158,7 +216,8 @@ def figures_markdown(figures: Sequence[VariantFigures], command: str, machine: s
         FIGURES_SECTION,
         "",
         f"Measured by `{command}` on {machine}, one thread per runtime, tokenization excluded; "
-        f"latency over {LATENCY_UTTERANCES} test utterances at batch 1, throughput over "
+        f"latency over {LATENCY_ROUNDS} rounds of {LATENCY_UTTERANCES} test utterances at batch 1, the models "
+        "and runtimes taking turns, so that they meet the same moments of the machine; throughput over "
         f"{THROUGHPUT_BATCHES} batches of {THROUGHPUT_BATCH}; metrics on the test split.",
         "",
         f"| model | runtime | p50 ms | p99 ms | utterances/s (batch {THROUGHPUT_BATCH}) | MB | {heads} |",

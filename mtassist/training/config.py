@@ -30,7 +30,8 @@ STUDENT_EPOCHS = 5.0
 on 2 cores, from 0.31 s). Four passes raised the student's test slot F1 from 0.914 (two) to 0.948
 and frame accuracy from 0.803 to 0.865; with STUDENT_TASK_SAMPLING's rated sentences drawn three
 times as often, the fifth pass raised them to 0.956 and 0.891 (dataset 74f05a5d6fc4, whose
-command test rows are those of the earlier runs), for about 100 s more on 2 cores."""
+command test rows are those of the earlier runs), for about 100 s more on 2 cores. Off the teacher
+that learns at TEACHER_LEARNING_RATE it scores 0.961 and 0.896 there (docs/QUALITY.md)."""
 STUDENT_LEARNING_RATE = 3e-4
 """The default 2-layer student at the teacher's former 8e-5 for one pass was still improving when it
 stopped, and kept 80% of the teacher's slot F1; at 3e-4 it matches or beats the teacher on intents

@@ -3,7 +3,15 @@ and its section of docs/BENCHMARKS.md replaced in place."""
 
 import pytest
 
-from mtassist.bench_model import FIGURES_SECTION, bench_models, figures_markdown, targets, write_section
+from mtassist.bench_model import (
+    FIGURES_SECTION,
+    WARMUP_CALLS,
+    bench_models,
+    figures_markdown,
+    interleaved_latency,
+    targets,
+    write_section,
+)
 from mtassist.contracts import SCORE_METRICS
 
 
@@ -39,6 +47,17 @@ def test_every_model_in_every_runtime_is_timed_and_scored(model_dirs, toy_datase
     assert len(targets(figures)) == 5
     markdown = figures_markdown(figures, "mtassist bench model", "a test machine")
     assert markdown.startswith(FIGURES_SECTION) and "| student | onnxruntime-int8 |" in markdown
+
+
+def test_latency_is_timed_in_rounds_where_the_variants_take_turns():
+    calls = []
+    forwards = {name: (lambda feed, name=name: calls.append((name, feed["i"]))) for name in ("teacher", "student")}
+    feeds = {name: [{"i": i} for i in range(WARMUP_CALLS + 5)] for name in forwards}
+    timings = interleaved_latency(forwards, feeds, rounds=3)
+    assert {name: len(t) for name, t in timings.items()} == {"teacher": 75, "student": 75}
+    assert all(t >= 0 for values in timings.values() for t in values)
+    order = [name for i, (name, _) in enumerate(calls) if i == 0 or calls[i - 1][0] != name]
+    assert order == ["teacher", "student"] * 3  # each round: the teacher's warm-up and calls, then the student's
 
 
 def test_the_section_is_replaced_and_other_sections_are_kept(tmp_path):
