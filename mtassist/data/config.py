@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from mtassist.contracts import SPLITS
 from mtassist.seeding import DEFAULT_SEED
 
-DATA_SIZES: tuple[str, ...] = ("default", "small")
-"""`default` for real runs, `small` (a few hundred rows) for tests and smoke runs."""
+DATA_SIZES: tuple[str, ...] = ("default", "small", "full")
+"""`default` for real runs within the Quick start's time on 2 cores, `small` (a few hundred rows)
+for tests and smoke runs, `full` for GPU nodes: every rated VADER sentence, several times the
+commands and conversation pairs."""
 
 
 @dataclass(frozen=True)
 class DatasetConfig:
-    """What `ingest` builds; `for_size("small")` is a few hundred rows for tests."""
+    """What `ingest` builds; `for_size(name)` for the named sizes (DATA_SIZES)."""
 
     seed: int = DEFAULT_SEED
     intent_cap: int = 220
@@ -24,7 +26,9 @@ class DatasetConfig:
     chitchat_cap: int = 2500
     chitchat_pairs_per_conversation: int = 2
     chatterbot_cap: int | None = None
-    sentiment_cap_per_corpus: int = 900
+    sentiment_cap_per_corpus: int | None = 900
+    """Rated sentences per VADER corpus, a third per label where the corpus has them; None: every
+    one (the labels then as uneven as the corpus: training balances them, `training.batches`)."""
     sentiment_test_cap_per_corpus: int = 900
     """Rated test sentences per corpus, topped up from reviews that train and validation never see."""
     reply_test_rows: int = 1200
@@ -40,7 +44,8 @@ class DatasetConfig:
             raise ValueError(f"split fractions must be positive and sum to 1, got {fractions}")
         if not 0.0 <= self.noise_share <= 1.0:
             raise ValueError(f"noise_share must be between 0 and 1, got {self.noise_share}")
-        if min(self.sentiment_cap_per_corpus, self.sentiment_test_cap_per_corpus, self.reply_test_rows) < 0:
+        caps = (self.sentiment_cap_per_corpus or 0, self.sentiment_test_cap_per_corpus, self.reply_test_rows)
+        if min(caps) < 0:
             raise ValueError(
                 "sentiment caps and reply_test_rows must not be negative, got "
                 f"{self.sentiment_cap_per_corpus}, {self.sentiment_test_cap_per_corpus} and {self.reply_test_rows}"
@@ -65,11 +70,26 @@ class DatasetConfig:
         )
 
     @classmethod
+    def full(cls, seed: int = DEFAULT_SEED) -> DatasetConfig:
+        """For GPU nodes: every distinct rated sentence, about twice the commands and three times
+        the message-reply pairs of `default`; the splits are cut by the same rules from the
+        larger pools (the rated test sentences are the test split's share, not topped up)."""
+        return cls(
+            seed=seed,
+            intent_cap=500,
+            draws_per_template=80,
+            unseen_values_per_intent=60,
+            chitchat_cap=10000,
+            chitchat_pairs_per_conversation=4,
+            sentiment_cap_per_corpus=None,
+        )
+
+    @classmethod
     def for_size(cls, size: str, seed: int = DEFAULT_SEED) -> DatasetConfig:
         """The configuration of a named size (one of DATA_SIZES)."""
         if size not in DATA_SIZES:
             raise ValueError(f"unknown data size '{size}': choose one of {', '.join(DATA_SIZES)}")
-        return cls.small(seed) if size == "small" else cls(seed=seed)
+        return {"small": cls.small, "full": cls.full}.get(size, cls)(seed=seed)
 
     @property
     def fractions(self) -> dict[str, float]:

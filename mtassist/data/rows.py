@@ -212,12 +212,24 @@ def _rated_rows_by_stratum(config: DatasetConfig, cache_dir: Path) -> dict[tuple
 
 
 def sentiment_rows(config: DatasetConfig, cache_dir: Path) -> list[dict[str, Any]]:
-    """Rated sentences, balanced over the three labels within each VADER corpus."""
-    per_stratum = config.sentiment_cap_per_corpus // len(SENTIMENT_LABELS)
+    """Rated sentences, balanced over the three labels within each VADER corpus; when
+    `sentiment_cap_per_corpus` is None, every distinct one that fits (a text rated in two
+    places, "wrong" or "hooray", is kept once, and left out if its labels differ)."""
     rows = []
     for key, candidates in sorted(_rated_rows_by_stratum(config, cache_dir).items()):
+        if config.sentiment_cap_per_corpus is None:
+            rows.extend(candidates)
+            continue
+        per_stratum = config.sentiment_cap_per_corpus // len(SENTIMENT_LABELS)
         rng = random.Random(f"{config.seed}:sentiment:{key[0]}:{key[1]}")
         rows.extend(rng.sample(candidates, min(per_stratum, len(candidates))))
+    if config.sentiment_cap_per_corpus is None:
+        first: dict[str, dict[str, Any]] = {}
+        labels: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            first.setdefault(fold_text(row["text"]), row)
+            labels[fold_text(row["text"])].add(row["sentiment"])
+        rows = [row for key, row in first.items() if len(labels[key]) == 1]
     return rows
 
 

@@ -4,12 +4,18 @@ Each step draws a task with probability proportional to (task size)^(1/T), times
 sampling weight, and a batch of that task's rows; a batch then trains every classification head
 whose labels its rows carry (a command row teaches route, intent and slots at once), so heads see
 mixed batches while small tasks are not drowned.
+
+A task whose rows fall into strata of very different sizes (rated sentences by source and
+label, once every VADER sentence is in: the `full` data size) is drawn stratum by stratum, each
+as often as the others, so the head meets each source's classes as the test split holds them
+(balanced) and not as the corpora happen to. A pool whose strata are about even (within
+STRATUM_IMBALANCE) is drawn row by row.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +34,26 @@ _TASK_COLUMN = {
     "sentiment": "sentiment",
     "response": "response",
 }
+
+
+STRATA: dict[str, Callable[[dict], tuple]] = {"sentiment": lambda row: (row.get("source", ""), row["sentiment"])}
+"""The strata of each task that are balanced when their sizes differ (see STRATUM_IMBALANCE)."""
+STRATUM_IMBALANCE = 2.0
+"""A pool is drawn stratum by stratum once its largest stratum holds more than this many times
+the rows of its smallest (the default data's rated sentences are within 1.1 of each other)."""
+
+
+def strata(rows: Sequence[dict], pool: list[int], task: str) -> list[list[int]] | None:
+    """The pool's row indices by stratum when the task's strata need balancing, else None."""
+    if task not in STRATA:
+        return None
+    by_stratum: dict[tuple, list[int]] = {}
+    for index in pool:
+        by_stratum.setdefault(STRATA[task](rows[index]), []).append(index)
+    sizes = [len(indices) for indices in by_stratum.values()]
+    if len(sizes) < 2 or max(sizes) <= STRATUM_IMBALANCE * min(sizes):
+        return None
+    return [by_stratum[key] for key in sorted(by_stratum)]
 
 
 def task_pools(rows: Sequence[dict]) -> dict[str, list[int]]:
@@ -151,8 +177,18 @@ class TaskSampler:
         sizes = {task: len(pool) for task, pool in self.pools.items()}
         self.probabilities = sampling_probabilities(sizes, temperature, task_weights)
         self.random = random.Random(seed)
-        self._cursors = {task: self._shuffled(pool) for task, pool in self.pools.items()}
+        self._cursors = {task: self._cursor(task, pool) for task, pool in self.pools.items()}
         self._queued: dict[str, list[list[int]]] = {task: [] for task in self.pools}
+
+    def _cursor(self, task: str, pool: list[int]) -> Iterator[int]:
+        by_stratum = strata(self.rows, pool, task)
+        if by_stratum is None:
+            return self._shuffled(pool)
+        return self._stratified([self._shuffled(indices) for indices in by_stratum])
+
+    def _stratified(self, cursors: list[Iterator[int]]) -> Iterator[int]:
+        while True:
+            yield next(self.random.choice(cursors))
 
     def _shuffled(self, pool: list[int]) -> Iterator[int]:
         while True:

@@ -1,9 +1,14 @@
 """Each source as dataset rows."""
 
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
 from mtassist.data.config import DatasetConfig
-from mtassist.data.rows import chatterbot_rows, usable_reply
+from mtassist.data.rows import chatterbot_rows, sentiment_rows, usable_reply
+from mtassist.data.text import fold_text
 
 
 def test_greetings_and_how_are_you_are_chitchat_not_faq() -> None:
@@ -34,3 +39,17 @@ def test_a_reply_is_usable_without_links_within_the_length_and_with_words(reply,
 
 def test_conversation_rows_carry_only_usable_replies():
     assert all(usable_reply(row["response"]) for row in chatterbot_rows(DatasetConfig()))
+
+
+def test_without_a_cap_every_distinct_rated_sentence_is_a_row(source_cache: Path):
+    capped = sentiment_rows(DatasetConfig(), source_cache)
+    every = sentiment_rows(replace(DatasetConfig(), sentiment_cap_per_corpus=None), source_cache)
+    assert len(every) > 6 * len(capped)  # 3,600 capped; VADER rates 23,700 sentences
+    texts = Counter(fold_text(row["text"]) for row in every)
+    assert max(texts.values()) == 1
+    label_of = {fold_text(row["text"]): row["sentiment"] for row in every}
+    kept = [row for row in capped if fold_text(row["text"]) in label_of]
+    assert len(kept) > 0.99 * len(capped)
+    assert all(label_of[fold_text(row["text"])] == row["sentiment"] for row in kept)
+    per_label = Counter((row["source"], row["sentiment"]) for row in every)
+    assert per_label[("vader-movies", "positive")] > 5 * per_label[("vader-movies", "neutral")]  # as uneven as VADER

@@ -1,5 +1,7 @@
 """Task pools, temperature sampling and collation into tensors with masked labels."""
 
+from collections import Counter
+
 import pytest
 
 from mtassist.training.batches import Collator, TaskSampler, sampling_probabilities, task_pools
@@ -31,6 +33,29 @@ def test_sampler_draws_each_task_from_rows_that_carry_its_label(toy_rows):
         task, rows = next(sampler)
         assert all(row[column[task]] is not None for row in rows)
     assert set(task_pools(toy_rows)) == set(column)
+
+
+def _rated(source: str, label: str, count: int) -> list[dict]:
+    empty = {"route": None, "intent": None, "slots": None, "response": None}
+    return [{**empty, "text": f"{source} {label} {i}", "source": source, "sentiment": label} for i in range(count)]
+
+
+def _drawn_strata(rows: list[dict], draws: int = 300) -> Counter:
+    sampler = iter(TaskSampler(rows, batch_size=10, temperature=1.0, seed=0))
+    return Counter((row["source"], row["sentiment"]) for _ in range(draws // 10) for row in next(sampler)[1])
+
+
+def test_rated_sentences_of_uneven_strata_are_drawn_stratum_by_stratum():
+    rows = _rated("movies", "positive", 900) + _rated("movies", "neutral", 30) + _rated("nyt", "negative", 70)
+    drawn = _drawn_strata(rows)
+    assert set(drawn) == {("movies", "positive"), ("movies", "neutral"), ("nyt", "negative")}
+    assert all(70 <= count <= 130 for count in drawn.values()), drawn  # 100 each, not 270 / 9 / 21
+
+
+def test_rated_sentences_of_even_strata_are_drawn_row_by_row():
+    rows = _rated("movies", "positive", 120) + _rated("movies", "neutral", 100)
+    drawn = _drawn_strata(rows, draws=880)  # four whole passes, eleven whole chunks of 8 batches
+    assert drawn[("movies", "positive")] == 480 and drawn[("movies", "neutral")] == 400
 
 
 def test_collator_masks_missing_labels(toy_rows, tokenizer, label_space):
