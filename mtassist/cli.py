@@ -38,6 +38,7 @@ from mtassist.options import DEFAULTS, RunOptions
 from mtassist.settings import Settings
 
 RUN_SUMMARY = "last-run.json"
+QUALITY_REPORT = "docs/QUALITY.md"
 """Written by `mtassist run` into the state folder: wall time, options, served version, answers."""
 
 
@@ -199,6 +200,16 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+def quality_command(args: argparse.Namespace) -> str:
+    """The command line that rewrites the report, as the report names it: its options included."""
+    options = (
+        (["--single-task"] if args.single_task else [])
+        + ([f"--home {args.home}"] if args.home else [])
+        + ([f"--output {args.output}"] if args.output != QUALITY_REPORT else [])
+    )
+    return " ".join(["mtassist report quality", *options])
+
+
 def cmd_report_quality(args: argparse.Namespace) -> int:
     from mtassist.contracts import CARD_MAX_LENGTH, MODEL_RUN_FILE
     from mtassist.model.source import resolve_model_source
@@ -222,7 +233,7 @@ def cmd_report_quality(args: argparse.Namespace) -> int:
         run["dataset"], run["evaluation"], encoder_dir, max_length, single_task,
         {"teacher": run["teacher"], "student": run["student"]},
     )  # fmt: skip
-    markdown = quality_markdown(figures, "mtassist report quality" + (" --single-task" if args.single_task else ""))
+    markdown = quality_markdown(figures, quality_command(args))
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(markdown)
@@ -371,7 +382,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the training pipeline locally, end to end")
     _add_location_options(run)
     run.add_argument("--model-source", help="encoder: pypi:<wheel>, a local model directory or a hub id")
-    run.add_argument("--data-size", choices=DATA_SIZES, default=DEFAULTS.data_size)
+    run.add_argument(
+        "--data-size",
+        choices=DATA_SIZES,
+        default=DEFAULTS.data_size,
+        help="default: the Quick start on 2 cores; small: a few hundred rows, for smoke runs; full: for GPU nodes",
+    )
     run.add_argument("--seed", type=int, default=DEFAULTS.seed)
     run.add_argument("--teacher-epochs", type=float, default=DEFAULTS.teacher_epochs)
     run.add_argument("--student-epochs", type=float, default=DEFAULTS.student_epochs)
@@ -430,9 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_commands = report.add_subparsers(dest="report_command", required=True)
     quality = report_commands.add_parser("quality", help="every head beside classical baselines: docs/QUALITY.md")
     _add_location_options(quality)
-    quality.add_argument(
-        "--output", default="docs/QUALITY.md", help="where the Markdown goes (default docs/QUALITY.md)"
-    )
+    quality.add_argument("--output", default=QUALITY_REPORT, help=f"where the Markdown goes (default {QUALITY_REPORT})")
     quality.add_argument(
         "--single-task", action="store_true", help="also fine-tune each head alone (five trainings: minutes on a CPU)"
     )

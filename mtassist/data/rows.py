@@ -212,25 +212,27 @@ def _rated_rows_by_stratum(config: DatasetConfig, cache_dir: Path) -> dict[tuple
 
 
 def sentiment_rows(config: DatasetConfig, cache_dir: Path) -> list[dict[str, Any]]:
-    """Rated sentences, balanced over the three labels within each VADER corpus; when
-    `sentiment_cap_per_corpus` is None, every distinct one that fits (a text rated in two
-    places, "wrong" or "hooray", is kept once, and left out if its labels differ)."""
+    """Rated sentences, balanced over the three labels within each VADER corpus; every distinct
+    one that fits when `sentiment_cap_per_corpus` is None (`distinct_rated_rows`)."""
+    by_stratum = sorted(_rated_rows_by_stratum(config, cache_dir).items())
+    if config.sentiment_cap_per_corpus is None:
+        return distinct_rated_rows([row for _, candidates in by_stratum for row in candidates])
+    per_stratum = config.sentiment_cap_per_corpus // len(SENTIMENT_LABELS)
     rows = []
-    for key, candidates in sorted(_rated_rows_by_stratum(config, cache_dir).items()):
-        if config.sentiment_cap_per_corpus is None:
-            rows.extend(candidates)
-            continue
-        per_stratum = config.sentiment_cap_per_corpus // len(SENTIMENT_LABELS)
+    for key, candidates in by_stratum:
         rng = random.Random(f"{config.seed}:sentiment:{key[0]}:{key[1]}")
         rows.extend(rng.sample(candidates, min(per_stratum, len(candidates))))
-    if config.sentiment_cap_per_corpus is None:
-        first: dict[str, dict[str, Any]] = {}
-        labels: dict[str, set[str]] = defaultdict(set)
-        for row in rows:
-            first.setdefault(fold_text(row["text"]), row)
-            labels[fold_text(row["text"])].add(row["sentiment"])
-        rows = [row for key, row in first.items() if len(labels[key]) == 1]
     return rows
+
+
+def distinct_rated_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each text once ("wrong" and "hooray" are rated in two places), and none whose ratings disagree."""
+    first: dict[str, dict[str, Any]] = {}
+    labels: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        first.setdefault(fold_text(row["text"]), row)
+        labels[fold_text(row["text"])].add(row["sentiment"])
+    return [row for key, row in first.items() if len(labels[key]) == 1]
 
 
 def held_out_sentiment_rows(

@@ -7,7 +7,7 @@ import socket
 import pytest
 import yaml
 
-from mtassist.cli import main
+from mtassist.cli import build_parser, main, quality_command
 from mtassist.serving.ports import free_port
 
 
@@ -88,9 +88,19 @@ def test_report_quality_without_a_finished_run_says_to_run_the_pipeline(tmp_path
     assert not (tmp_path / "QUALITY.md").exists()
 
 
-def test_report_quality_takes_the_single_task_flag():
-    from mtassist.cli import build_parser
+def test_the_quality_report_names_the_options_that_rewrite_it():
+    def command(*argv):
+        return quality_command(build_parser().parse_args(["report", "quality", *argv]))
 
+    assert command() == "mtassist report quality"
+    assert command("--single-task", "--output", "docs/QUALITY.md") == "mtassist report quality --single-task"
+    assert (
+        command("--home", ".mtassist-full", "--output", "docs/QUALITY-full.md")
+        == "mtassist report quality --home .mtassist-full --output docs/QUALITY-full.md"
+    )
+
+
+def test_report_quality_takes_the_single_task_flag():
     assert build_parser().parse_args(["report", "quality", "--single-task"]).single_task is True
     assert build_parser().parse_args(["report", "quality"]).single_task is False
 
@@ -103,7 +113,6 @@ def test_a_bad_student_layer_choice_is_refused_before_anything_runs(capsys):
 
 
 def test_report_distillation_compares_the_default_choices_unless_told():
-    from mtassist.cli import build_parser
     from mtassist.layer_choice import LAYER_CHOICES
     from mtassist.options import DEFAULTS
 
