@@ -38,8 +38,9 @@ from mtassist.options import DEFAULTS, RunOptions
 from mtassist.settings import Settings
 
 RUN_SUMMARY = "last-run.json"
-QUALITY_REPORT = "docs/QUALITY.md"
 """Written by `mtassist run` into the state folder: wall time, options, served version, answers."""
+QUALITY_REPORT = "docs/QUALITY.md"
+"""Where `mtassist report quality` writes unless told."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:

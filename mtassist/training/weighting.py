@@ -7,8 +7,8 @@
   (distillation terms, the reply anchor) keep their static weight.
 
 A static weight moves the balance between terms of the same batch: route, intent and slots on
-command rows, a head's hard and distilled terms, the reply anchor. It does little for a term that
-is alone in its batch (sentiment, replies): the loop clips each batch's gradient to norm 1 and
+command rows, a head's hard and distilled terms, replies and their anchor. It does little for a
+term alone in its batch (the teacher's sentiment): the loop clips each batch's gradient to norm 1 and
 AdamW normalises each parameter's steps, so a scaled term gives the same update. A teacher with
 sentiment weighted 2 scored every head as the default did, to 4 decimals (dataset 74f05a5d6fc4);
 `TrainingConfig.task_sampling` is what gives such a head more of the training.
