@@ -32,3 +32,17 @@ def _cgroup_quota(cpu_max: Path) -> int | None:
         return math.ceil(int(quota) / int(period))
     except (ValueError, ZeroDivisionError):
         return None
+
+
+def single_threaded_blas():
+    """numpy's BLAS to the calling thread, for this process until the returned limiter restores it.
+
+    The answers' one matrix product, a few queries against the response bank, is small: BLAS
+    worker threads gain it little, and between calls OpenBLAS's workers spin (`sched_yield`). In
+    a Triton stub that answers one request after another they kept a second core busy: on 2
+    cores at concurrency 1 the stubs used 1.8 cores for 0.7 cores of answers. Use it as a
+    context manager to restore the limits on leaving.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")

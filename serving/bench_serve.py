@@ -33,7 +33,7 @@ from mtassist.contracts import (
     TRITON_ENSEMBLE_MODEL,
     TRITON_INPUT_TEXT,
 )
-from mtassist.cores import available_cores
+from mtassist.cores import available_cores, single_threaded_blas
 from mtassist.serving.perf_analyzer import PerfAnalyzerError, find_perf_analyzer
 
 CONCURRENCIES: tuple[int, ...] = (1, 4, 8, 16)
@@ -273,9 +273,12 @@ def bench_serve(
         threads = max(1, available_cores() // ServingOptions().assistant_instances)
 
         progress(f"bench serve: {len(texts)} test utterances; in process ({graph}, {threads} thread(s) per graph) ...")
-        systems = [
-            _in_process_figures("assistant in process (ONNX Runtime)", _assistant_askers(version_dir, threads), texts)
-        ]
+        with single_threaded_blas():  # as in the server's stubs
+            systems = [
+                _in_process_figures(
+                    "assistant in process (ONNX Runtime)", _assistant_askers(version_dir, threads), texts
+                )
+            ]
         progress("bench serve: the teacher in PyTorch eager ...")
         systems.append(
             _in_process_figures("teacher in PyTorch eager", _teacher_askers(teacher_dir, version_dir), texts)

@@ -4,14 +4,16 @@ TEXT (and optionally TASKS, ROUTE and CONTEXT) -> one JSON answer per row, with 
 for that are relevant to each row's route (the caller's, when ROUTE names one), names resolved
 against the home. Tokenizing, the encoder and decoding run in this stub through
 `mtassist.assistant.Assistant`: on the local target the ONNX graph of this version folder runs in
-onnxruntime here, with no hop to another model; on the GPU targets the encoder is a call to
-Triton's `encoder` model at this same version. Requests the dynamic batcher gathers share one
-encoder call; a bad request gets its own error and the rest answer.
+onnxruntime here, with no hop to another model, one call per group of similar lengths; on the GPU
+targets the encoder is one call per batch to Triton's `encoder` model at this same version. numpy's
+BLAS and the tokenizer keep to this thread (`cores.single_threaded_blas`). A bad request gets its
+own error and the rest of the batch answers.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -20,7 +22,7 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from mtassist.answers import BadRequest
-from mtassist.assistant import Assistant, OnnxEncoder
+from mtassist.assistant import CALL_COST_TOKENS, Assistant, OnnxEncoder
 from mtassist.contracts import (
     DEFAULT_TOP_K_REPLIES,
     ONNX_INPUTS,
@@ -32,7 +34,7 @@ from mtassist.contracts import (
     TRITON_INPUT_TEXT,
     TRITON_OUTPUT_JSON,
 )
-from mtassist.cores import available_cores
+from mtassist.cores import available_cores, single_threaded_blas
 from mtassist.home import HomeContext
 from mtassist.serving.layout import ONNX_MODEL_FILE, PARAM_INTRA_OP_THREADS, PARAM_TOP_K_REPLIES
 from mtassist.serving.requests import read_contexts, read_routes, read_tasks, read_texts
@@ -55,13 +57,19 @@ class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
         top_k = int(parameter(config, PARAM_TOP_K_REPLIES, str(DEFAULT_TOP_K_REPLIES)))
+        single_threaded_blas()
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # a batch of a few rows: no thread pool
         graph = HERE / ONNX_MODEL_FILE
         if graph.is_file():
-            encoder = OnnxEncoder(graph, _threads(config), spin=False)
-        else:
-            encoder = _TritonEncoder(int(args["model_version"]))
+            encoder, call_cost_tokens = OnnxEncoder(graph, _threads(config), spin=False), CALL_COST_TOKENS
+        else:  # a call is a round trip to another model: one per batch
+            encoder, call_cost_tokens = _TritonEncoder(int(args["model_version"])), float("inf")
         self.assistant = Assistant.from_dir(
-            HERE, encoder=encoder, top_k=top_k, max_batch_size=max(1, int(config.get("max_batch_size", 1)))
+            HERE,
+            encoder=encoder,
+            top_k=top_k,
+            max_batch_size=max(1, int(config.get("max_batch_size", 1))),
+            call_cost_tokens=call_cost_tokens,
         )
 
     def execute(self, requests: list) -> list:
