@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,7 @@ from mtassist.contracts import (
 from mtassist.errors import BadRequest
 from mtassist.home import HomeContext, resolve_frame
 from mtassist.labels import LabelSpace
+from mtassist.reply_shortlist import MAX_TOP_K, SHORTLIST, ReplyShortlist
 from mtassist.slots import SlotScores
 from mtassist.truncation import truncated_rows
 
@@ -105,10 +106,12 @@ def answer_heads(route: str, wanted: frozenset[str], by_route: bool = True) -> l
 
 @dataclass(frozen=True)
 class ResponseBank:
-    """Reply texts and their L2-normalised embeddings, (N, D)."""
+    """Reply texts and their L2-normalised embeddings, (N, D); more than SHORTLIST replies are
+    searched through a `ReplyShortlist` and its candidates ranked by their exact scores."""
 
     texts: tuple[str, ...]
     embeddings: np.ndarray
+    shortlist: ReplyShortlist | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.embeddings.ndim != 2 or len(self.texts) != self.embeddings.shape[0]:
@@ -116,6 +119,8 @@ class ResponseBank:
                 f"the response bank has {len(self.texts)} texts but embeddings of shape "
                 f"{list(self.embeddings.shape)}: re-export the model bundle"
             )
+        if len(self.texts) > SHORTLIST:
+            object.__setattr__(self, "shortlist", ReplyShortlist(self.embeddings))
 
     @classmethod
     def load(cls, texts_path: Path, embeddings_path: Path) -> ResponseBank:
@@ -132,13 +137,21 @@ class ResponseBank:
         k = min(k, len(self.texts))
         if k <= 0:
             return [[] for _ in range(len(queries))]
-        # bank @ queries.T: OpenBLAS's gemm is a third faster this way round for a few queries.
-        scores = (self.embeddings @ _l2_normalise(queries.astype(np.float32)).T).T  # (B, N)
+        queries = _l2_normalise(queries.astype(np.float32))
+        if self.shortlist is not None and k <= MAX_TOP_K:
+            candidates = self.shortlist(queries)  # (B, SHORTLIST)
+            scores = np.einsum("bd,bsd->bs", queries, self.embeddings[candidates])
+        else:
+            candidates = None
+            scores = queries @ self.embeddings.T  # (B, N)
         nearest = np.argpartition(-scores, k - 1, axis=1)[:, :k]
         replies = []
-        for row, candidates in zip(scores, nearest):
-            best = candidates[np.argsort(-row[candidates], kind="stable")]
-            replies.append([{"text": self.texts[i], "score": _score(row[i])} for i in best])
+        for row, (row_scores, best) in enumerate(zip(scores, nearest)):
+            best = best[np.argsort(-row_scores[best], kind="stable")]
+            rows = best if candidates is None else candidates[row][best]
+            replies.append(
+                [{"text": self.texts[i], "score": _score(score)} for i, score in zip(rows, row_scores[best])]
+            )
         return replies
 
 

@@ -115,8 +115,8 @@ class TorchForward:
         return {name: value.float().cpu().numpy() for name, value in zip(ONNX_OUTPUTS, output.as_onnx_tuple())}
 
 
-def onnx_session(path: Path, threads: int = 1, spin: bool = True) -> ort.InferenceSession:
-    """A CPU session with `threads` intra-op threads, so that timings repeat.
+def onnx_session(path: Path | bytes, threads: int = 1, spin: bool = True) -> ort.InferenceSession:
+    """A CPU session on a graph (a file, or its bytes) with `threads` intra-op threads, so that timings repeat.
 
     `spin` False keeps idle intra-op threads from spinning, leaving their cores to other work
     (a server's other instances, its gRPC threads).
@@ -126,7 +126,8 @@ def onnx_session(path: Path, threads: int = 1, spin: bool = True) -> ort.Inferen
     options.inter_op_num_threads = 1
     if not spin:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    graph = path if isinstance(path, bytes) else str(path)
+    return ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
 
 class OnnxForward:

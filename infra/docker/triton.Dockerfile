@@ -21,7 +21,7 @@ COPY serving ./serving
 RUN export PIP_BREAK_SYSTEM_PACKAGES=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
  && python3 -m pip install -r triton-requirements.txt \
  && python3 -m pip install --no-deps --ignore-requires-python . \
- && python3 -c "import mtassist.answers, mtassist.serving.requests, mtassist.tokenization, onnxruntime" \
+ && python3 -c "import mtassist.answers, mtassist.serving.requests, mtassist.tokenization, onnx, onnxruntime, threadpoolctl" \
  && rm -rf /tmp/mtassist
 
 WORKDIR /opt/tritonserver
