@@ -32,7 +32,7 @@ from mtassist.hashing import DigestMismatch, sha256_file, verify_manifest
 
 log = logging.getLogger(__name__)
 
-PYFUNC_PACKAGES = ("onnxruntime", "tokenizers", "transformers", "numpy", "mlflow")
+PYFUNC_PACKAGES = ("onnxruntime", "onnx", "tokenizers", "transformers", "numpy", "mlflow")
 """What the registered pyfunc needs, pinned at the versions installed here (pyproject.toml's pins)."""
 
 
