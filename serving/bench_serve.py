@@ -340,7 +340,9 @@ def figures_markdown(figures: ServeFigures, command: str, machine: str) -> str:
         f"Measured by `{command}` on {machine}, the client on the same machine. {figures.utterances} test "
         "utterances (commands, chit-chat, FAQ questions, rated sentences), one per request. The server runs "
         f"the student's `{figures.graph}`. Triton is measured by `perf_analyzer` (C++, gRPC); in process and "
-        "the teacher by Python threads, each with its own tokenizer. Throughput in requests per second.",
+        "the teacher by Python threads, each with its own tokenizer. In process, the assistant runs as in "
+        "the server's stubs: ONNX Runtime with the threads each server instance gets, numpy's BLAS on one "
+        "thread. Throughput in requests per second.",
         "",
         "| system | measured by | p50 ms | p99 ms | " + " | ".join(f"c={c}" for c in CONCURRENCIES) + " |",
         "|---|---|---|---|" + "---|" * len(CONCURRENCIES),
