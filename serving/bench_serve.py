@@ -37,6 +37,9 @@ from mtassist.cores import available_cores, single_threaded_blas
 from mtassist.serving.perf_analyzer import PerfAnalyzerError, find_perf_analyzer
 
 CONCURRENCIES: tuple[int, ...] = (1, 4, 8, 16)
+SERVER_PHASES: tuple[str, ...] = ("queue", "compute_input", "compute_infer", "compute_output")
+"""Where Triton's statistics say a request spent its time on the server; the rest of the client's
+latency is gRPC and the client."""
 UTTERANCES = 200
 LATENCY_CALLS = 600
 THROUGHPUT_SECONDS = 3.0
@@ -52,6 +55,8 @@ class SystemFigures:
     p50_ms: float
     p99_ms: float
     throughput_per_s: dict[int, float] = field(default_factory=dict)
+    server_ms: dict[str, float] = field(default_factory=dict)
+    """Triton's own mean per request at concurrency 1, by phase (SERVER_PHASES); empty in process."""
 
 
 @dataclass
@@ -174,8 +179,13 @@ def _perf_input(texts: Sequence[str], path: Path) -> Path:
 def _triton_figures(analyzer, url: str, model: str, input_data: Path, texts: Sequence[str], notes, progress):
     """perf_analyzer at each concurrency; a longer window where it does not settle, and Python
     clients (noted) where it still does not."""
+    from mtassist.serving.client import AssistantClient
+
     measured: dict[int, tuple[float, float, float]] = {}
+    server_ms: dict[str, float] = {}
     for concurrency in CONCURRENCIES:
+        with AssistantClient(url, model=model) as statistics:
+            before = statistics.inference_statistics()
         result = None
         for window_ms in (3000, 8000) if analyzer is not None else ():
             try:
@@ -191,6 +201,9 @@ def _triton_figures(analyzer, url: str, model: str, input_data: Path, texts: Seq
             notes.append(f"{model} at concurrency {concurrency}: Python clients, as perf_analyzer failed: {failure}")
             progress(f"bench serve: {notes[-1]}")
             measured[concurrency] = _python_clients(url, model, texts, concurrency)
+        if concurrency == 1:
+            with AssistantClient(url, model=model) as statistics:
+                server_ms = _per_request_ms(before, statistics.inference_statistics())
         progress(f"  {model} at concurrency {concurrency}: {measured[concurrency][0]:,.0f}/s")
     _, p50, p99 = measured[CONCURRENCIES[0]]
     if analyzer is None:
@@ -201,7 +214,18 @@ def _triton_figures(analyzer, url: str, model: str, input_data: Path, texts: Seq
             if not any(note.startswith(f"{model} at") for note in notes)
             else "perf_analyzer (see notes)"
         )
-    return SystemFigures(f"{model} (Triton, gRPC)", how, p50, p99, {c: figures[0] for c, figures in measured.items()})
+    throughput = {c: figures[0] for c, figures in measured.items()}
+    return SystemFigures(f"{model} (Triton, gRPC)", how, p50, p99, throughput, server_ms)
+
+
+def _per_request_ms(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> dict[str, float]:
+    """Mean milliseconds per successful request in each of SERVER_PHASES between two snapshots."""
+    requests = after.get("success", (0, 0))[0] - before.get("success", (0, 0))[0]
+    if requests <= 0:
+        return {}
+    return {
+        phase: (after.get(phase, (0, 0))[1] - before.get(phase, (0, 0))[1]) / requests / 1e6 for phase in SERVER_PHASES
+    }
 
 
 def _python_clients(url: str, model: str, texts: Sequence[str], concurrency: int) -> tuple[float, float, float]:
@@ -352,6 +376,15 @@ def figures_markdown(figures: ServeFigures, command: str, machine: str) -> str:
         lines.append(
             f"| {system.system} | {system.measured_by} | {system.p50_ms:.2f} | {system.p99_ms:.2f} | {rates} |"
         )
+    for system in figures.systems:
+        if system.server_ms:
+            phases = ", ".join(f"{phase.replace('_', ' ')} {ms:.2f}" for phase, ms in system.server_ms.items())
+            lines += [
+                "",
+                f"{system.system}, Triton's own statistics at concurrency 1, mean ms per request on the "
+                f"server: {phases}. The client waited {system.p50_ms:.2f} ms at p50: the rest is gRPC and the "
+                "client.",
+            ]
     rollout = figures.rollout
     steps = ", then ".join(f"version {s['version']} ({s['seconds']} s)" for s in rollout["steps"])
     lines += [

@@ -167,6 +167,20 @@ class AssistantClient:
         )
         return answer.get("config", answer)
 
+    def inference_statistics(self, model: str | None = None) -> dict[str, tuple[int, int]]:
+        """Triton's cumulative statistics of a model, summed over its versions: for each of
+        `success`, `fail`, `queue`, `compute_input`, `compute_infer` and `compute_output`, (count,
+        nanoseconds)."""
+        answer = self._call(
+            self._client.get_inference_statistics, model or self.model, as_json=True, client_timeout=self.timeout_s
+        )
+        totals: dict[str, tuple[int, int]] = {}
+        for version in answer.get("model_stats", []):
+            for phase, figures in version.get("inference_stats", {}).items():
+                count, ns = totals.get(phase, (0, 0))
+                totals[phase] = (count + int(figures.get("count", 0)), ns + int(figures.get("ns", 0)))
+        return totals
+
     def repository_index(self) -> list[dict]:
         """Every model of the repository with its state (READY, UNAVAILABLE, ...)."""
         answer = self._call(self._client.get_model_repository_index, as_json=True, client_timeout=self.timeout_s)

@@ -10,8 +10,10 @@ import pytest
 from mtassist.serving.bench_serve import (
     CONCURRENCIES,
     FIGURES_SECTION,
+    SERVER_PHASES,
     ServeFigures,
     SystemFigures,
+    _per_request_ms,
     _perf_input,
     figures_json,
     figures_markdown,
@@ -56,8 +58,28 @@ def test_the_report_has_every_system_the_rollout_and_the_targets():
     assert json.loads(figures_json(figures))["rollout"]["requests"] == 5000
 
 
+def test_server_phases_are_the_mean_per_successful_request_between_two_snapshots():
+    before = {"success": (10, 50_000_000), "queue": (10, 1_000_000), "compute_infer": (10, 40_000_000)}
+    after = {"success": (110, 250_000_000), "queue": (110, 6_000_000), "compute_infer": (110, 190_000_000)}
+    per_request = _per_request_ms(before, after)
+    assert list(per_request) == list(SERVER_PHASES)
+    assert per_request["queue"] == pytest.approx(0.05) and per_request["compute_infer"] == pytest.approx(1.5)
+    assert per_request["compute_input"] == 0.0
+    assert _per_request_ms(before, before) == {}
+
+
+def test_the_report_breaks_the_served_latency_down_where_triton_measured_it():
+    figures = _figures(served_p50=1.4, served_c8=1200.0, failed=0)
+    figures.systems[2].server_ms = dict.fromkeys(SERVER_PHASES, 0.25)
+    markdown = figures_markdown(figures, "mtassist bench serve", "2 cores")
+    assert "assistant (Triton, gRPC), Triton's own statistics at concurrency 1" in markdown
+    assert "compute infer 0.25" in markdown and "The client waited 1.40 ms at p50: the rest is gRPC" in markdown
+    assert markdown.count("Triton's own statistics") == 1
+
+
 @pytest.mark.slow
 def test_perf_analyzer_measures_the_real_server(tiny_bundle, tmp_path, triton_server_dir, source_cache):
+    from mtassist.serving.client import AssistantClient
     from mtassist.serving.launcher import TritonServer, free_ports
     from mtassist.serving.perf_analyzer import PerfAnalyzerError, find_perf_analyzer
     from mtassist.serving.repository import build_model_repository
@@ -69,11 +91,15 @@ def test_perf_analyzer_measures_the_real_server(tiny_bundle, tmp_path, triton_se
     repository = build_model_repository(tiny_bundle, tmp_path / "model-repository")
     data = _perf_input(["turn on the kitchen lights", "how are you?"], tmp_path / "input.json")
     with TritonServer(repository, ports=free_ports(), server_dir=triton_server_dir) as server:
-        result = analyzer.measure(
-            server.grpc_url, "assistant", data, concurrency=2, window_ms=2000, stability_percent=60
-        )
+        with AssistantClient(server.grpc_url) as client:
+            before = client.inference_statistics()
+            result = analyzer.measure(
+                server.grpc_url, "assistant", data, concurrency=2, window_ms=2000, stability_percent=60
+            )
+            server_ms = _per_request_ms(before, client.inference_statistics())
         with pytest.raises(PerfAnalyzerError, match="exited"):
             analyzer.measure(server.grpc_url, "no_such_model", data, concurrency=1, window_ms=500)
     assert result.concurrency == 2
     assert result.throughput_per_s > 0 and 0 < result.p50_ms <= result.p99_ms
     assert not math.isnan(result.p50_ms)
+    assert 0 < server_ms["compute_infer"] < result.p99_ms, "the stub's time is part of what the client waits for"
