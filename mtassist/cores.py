@@ -9,6 +9,10 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from threadpoolctl import threadpool_limits
 
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 """cgroup v2: "<quota> <period>" in microseconds, or "max <period>" when unlimited."""
@@ -34,7 +38,7 @@ def _cgroup_quota(cpu_max: Path) -> int | None:
         return None
 
 
-def single_threaded_blas():
+def single_threaded_blas() -> threadpool_limits:
     """numpy's BLAS to the calling thread, for this process until the returned limiter restores it.
 
     The answers' one matrix product, a few queries against the response bank, is small: BLAS

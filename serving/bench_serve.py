@@ -179,13 +179,10 @@ def _perf_input(texts: Sequence[str], path: Path) -> Path:
 def _triton_figures(analyzer, url: str, model: str, input_data: Path, texts: Sequence[str], notes, progress):
     """perf_analyzer at each concurrency; a longer window where it does not settle, and Python
     clients (noted) where it still does not."""
-    from mtassist.serving.client import AssistantClient
-
     measured: dict[int, tuple[float, float, float]] = {}
     server_ms: dict[str, float] = {}
     for concurrency in CONCURRENCIES:
-        with AssistantClient(url, model=model) as statistics:
-            before = statistics.inference_statistics()
+        before = _statistics(url, model) if concurrency == 1 else None
         result = None
         for window_ms in (3000, 8000) if analyzer is not None else ():
             try:
@@ -201,9 +198,8 @@ def _triton_figures(analyzer, url: str, model: str, input_data: Path, texts: Seq
             notes.append(f"{model} at concurrency {concurrency}: Python clients, as perf_analyzer failed: {failure}")
             progress(f"bench serve: {notes[-1]}")
             measured[concurrency] = _python_clients(url, model, texts, concurrency)
-        if concurrency == 1:
-            with AssistantClient(url, model=model) as statistics:
-                server_ms = _per_request_ms(before, statistics.inference_statistics())
+        if before is not None:
+            server_ms = _per_request_ms(before, _statistics(url, model))
         progress(f"  {model} at concurrency {concurrency}: {measured[concurrency][0]:,.0f}/s")
     _, p50, p99 = measured[CONCURRENCIES[0]]
     if analyzer is None:
@@ -216,6 +212,13 @@ def _triton_figures(analyzer, url: str, model: str, input_data: Path, texts: Seq
         )
     throughput = {c: figures[0] for c, figures in measured.items()}
     return SystemFigures(f"{model} (Triton, gRPC)", how, p50, p99, throughput, server_ms)
+
+
+def _statistics(url: str, model: str) -> dict[str, tuple[int, int]]:
+    from mtassist.serving.client import AssistantClient
+
+    with AssistantClient(url, model=model) as client:
+        return client.inference_statistics()
 
 
 def _per_request_ms(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> dict[str, float]:

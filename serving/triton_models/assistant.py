@@ -6,7 +6,7 @@ against the home. Tokenizing, the encoder and decoding run in this stub through
 `mtassist.assistant.Assistant`: on the local target the ONNX graph of this version folder runs in
 onnxruntime here, with no hop to another model, one call per group of similar lengths; on the GPU
 targets the encoder is one call per batch to Triton's `encoder` model at this same version. numpy's
-BLAS and the tokenizer keep to this thread (`cores.single_threaded_blas`). A bad request gets its
+BLAS (`cores.single_threaded_blas`) and the tokenizer keep to this thread. A bad request gets its
 own error and the rest of the batch answers.
 """
 
