@@ -42,7 +42,7 @@ from mtassist.contracts import (
     TRITON_INPUT_TASKS,
 )
 from mtassist.errors import BadRequest
-from mtassist.home import HomeContext, resolve_frame
+from mtassist.home import HomeContext
 from mtassist.labels import LabelSpace
 from mtassist.reply_shortlist import MAX_TOP_K, SHORTLIST, ReplyShortlist
 from mtassist.slots import SlotScores
@@ -279,9 +279,8 @@ class AnswerDecoder:
         """The intent, with the intent head's probability of it, and its frame resolved against the home."""
         rules, intents = self.labels.frames, self.labels.intent
         slots = SlotScores.of(text, offsets, slot_logits, self.labels.slot_tags)
-        chosen, frame = decode_command(intent_logits, slots, intents, rules)
-        intent = {"label": intents[chosen], "score": _score(intent_probabilities[chosen])}
-        return intent, resolve_frame(frame, context, rules.allowed_slots(intents[chosen]), rules.values.get("domain"))
+        chosen, frame = decode_command(intent_logits, slots, intents, rules, context)
+        return {"label": intents[chosen], "score": _score(intent_probabilities[chosen])}, frame
 
     def _check(
         self,

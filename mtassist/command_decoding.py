@@ -16,6 +16,8 @@ milk to the list" is HassShoppingListAddItem). Candidates come in falling probab
 once one cannot beat the best total, so a confident row decodes two paths only. The weights
 were chosen on the validation split: 0.5 and 1 nat. Each candidate's spans are mended first
 (`FrameRules.mend`: a known value cut in two is joined, a duration takes the unit spoken after it).
+Given the home (the CONTEXT input), the chosen spans are fitted to its names before the frame is
+completed, and its values resolved after (`mtassist.home`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from mtassist.frames import FrameRules
+from mtassist.home import HomeContext, fit_to_home, resolve_frame
 from mtassist.slots import SlotScores, log_softmax
 
 SLOT_EVIDENCE_WEIGHT = 0.5
@@ -35,9 +38,16 @@ MAX_CANDIDATES = 5
 
 
 def decode_command(
-    intent_logits: np.ndarray, slots: SlotScores, intents: Sequence[str], rules: FrameRules
+    intent_logits: np.ndarray,
+    slots: SlotScores,
+    intents: Sequence[str],
+    rules: FrameRules,
+    context: HomeContext | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """The chosen intent's index in `intents` and its complete frame, from one row's (I,) intent logits."""
+    """The chosen intent's index in `intents` and its complete frame, from one row's (I,) intent logits.
+
+    With `context`, the frame's names are fitted to and resolved against that home.
+    """
     log_p = log_softmax(intent_logits.astype(np.float64))
     _, unrestricted = slots.best(None)
     best_total, best_intent, best_spans = -np.inf, -1, []
@@ -53,4 +63,6 @@ def decode_command(
             total -= UNFIT_FRAME_PENALTY
         if total > best_total:
             best_total, best_intent, best_spans = total, int(candidate), spans
-    return best_intent, rules.complete(intents[best_intent], best_spans)
+    allowed = rules.allowed_slots(intents[best_intent])
+    frame = rules.complete(intents[best_intent], fit_to_home(best_spans, slots.text, context, allowed))
+    return best_intent, resolve_frame(frame, context, allowed, rules.values.get("domain"))

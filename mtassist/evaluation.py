@@ -124,11 +124,11 @@ def predict(
             text = corrections[i].text
             slots = SlotScores.of(text, encoded["offsets"][i], output["slot_logits"][i], labels.slot_tags)
             if slots_by_intent:
-                intent[-1][i], frame = decode_command(output["intent_logits"][i], slots, labels.intent, rules)
+                intent[-1][i], frame = decode_command(output["intent_logits"][i], slots, labels.intent, rules, context)
             else:
                 frame = rules.complete(INTENT_NONE, slots.best(None)[0])
-            intent_name = labels.intent[intent[-1][i]]
-            frame = resolve_frame(frame, context, rules.allowed_slots(intent_name), rules.values.get("domain"))
+                allowed = rules.allowed_slots(labels.intent[intent[-1][i]])
+                frame = resolve_frame(frame, context, allowed, rules.values.get("domain"))
             frames.append(corrections[i].restore(frame))
     replies = sorted({row["response"] for row in rows if row["response"] is not None})
     # The forward's own embeddings, or where it says replies come from: the teacher's space, or

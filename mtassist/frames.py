@@ -15,7 +15,9 @@ at ingest (`mtassist.data.frame_rules`), so nothing is re-derived at serving tim
   "clean {area}" HassVacuumCleanArea): a frame fits an intent when it matches one of them.
 
 Before a frame is completed, `FrameRules.mend` settles what the text itself decides: a known
-value cut in two is joined ("garage" + "door" is the device class "garage door"), and a duration's
+value cut in two is joined ("garage" + "door" is the device class "garage door"), so are two
+neighbouring spans of one slot name (a template speaks each slot once: "Wine" + "Cellar" is the
+area "Wine Cellar", even where the model has never seen it), and a duration's
 slot name follows the unit spoken after it (`named_by_unit`: "for 96 minutes" is `minutes` or
 `start_minutes`, whichever unit the slot head chose).
 
@@ -218,14 +220,14 @@ class FrameRules:
     def _joined(
         self, spans: Iterable[Mapping[str, Any]], text: str, allowed: Collection[str] | None
     ) -> list[dict[str, Any]]:
-        """Neighbouring spans (only spaces or hyphens between them) joined where together they
-        are a known value of either one's slot name."""
+        """Neighbouring spans (only spaces or hyphens between them) joined where they share a slot
+        name, or where together they are a known value of either one's slot name."""
         joined: list[dict[str, Any]] = []
         for span in spans:
             previous = joined[-1] if joined else None
             if previous is not None and _WORD_GAP.match(text[previous["end"] : span["start"]]):
                 together = text[previous["start"] : span["end"]]
-                name = next(
+                name = span["name"] if span["name"] == previous["name"] else next(
                     (n for n in (span["name"], previous["name"])
                      if fold_text(together) in self.values.get(n, {}) and (allowed is None or n in allowed)),
                     None,

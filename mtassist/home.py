@@ -5,6 +5,10 @@ request as one JSON object, `{"areas": [...], "floors": [...], "names": [{"name"
 "area": "<the speaker's area>"}` (every key optional). The model finds the spans; the context turns
 "kitchn ceiling light" into the entity "Kitchen Ceiling Light":
 
+- before the frame is completed, a `name`, `area` or `floor` span whose text is no name of its
+  kind is fitted to the home (`fit_to_home`): retyped, grown by a word or two, or joined with its
+  neighbour where that makes it a name the home knows exactly ("vacuum the den with Roomba": the
+  entity Roomba, not an area; "weather at Office Weather": the whole entity name, not "Office");
 - a `name`, `area` or `floor` slot resolves to the closest known name of its kind (exact after
   folding case and punctuation, else the most similar above `MIN_SIMILARITY`), and says so:
   `"resolved": {"from": <the spoken text>, "similarity": 0.93}`; a name also carries its domain;
@@ -33,11 +37,16 @@ from mtassist.data.text import fold_text
 from mtassist.errors import BadRequest
 from mtassist.spelling import Lexicon, words_of
 
+MAX_GROWTH = 2
+"""`fit_to_home` grows a span by at most this many words on each side."""
 MIN_SIMILARITY = 0.75
 """Below this difflib ratio a spoken name stays as spoken."""
 RESOLVED_SLOTS: Mapping[str, str] = {"name": "names", "area": "areas", "floor": "floors"}
 """Slot name -> the context key of the names it resolves against."""
 _CONTEXT_KEYS = frozenset({"areas", "floors", "names", "area"})
+_SWALLOWED_SLOTS = frozenset({*RESOLVED_SLOTS, "domain", "device_class"})
+"""Spans that a fitted span may grow over: a home's name often ends in a domain word ("Robot Vacuum")."""
+_WORD = re.compile(r"\w[\w'’-]*")
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,87 @@ def parse_context(raw: bytes) -> HomeContext:
         domains={name: domain for name, domain in entities if domain},
         area=area or None,
     )
+
+
+def fit_to_home(
+    spans: Sequence[dict[str, Any]], text: str, context: HomeContext | None, allowed: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """Spans `{"name", "text", "start", "end"}` with those of the home's kinds fitted to its names.
+
+    A `name`, `area` or `floor` span whose text is exactly (after folding) a name of its kind stays.
+    Any other tries, in this order, and takes the first that is exactly a name the home knows: its
+    own kind grown by up to MAX_GROWTH words on either side (the fewest words first), then each
+    other kind in `allowed` as spoken, then grown. Growing swallows neighbouring spans of the
+    home's kinds and domain words. No exact match: the span stays, for `resolve_frame` to resolve
+    by similarity.
+    """
+    if context is None:
+        return [dict(span) for span in spans]
+    fitted = sorted((dict(span) for span in spans), key=lambda span: span["start"])
+    words = [(match.start(), match.end()) for match in _WORD.finditer(text)]
+    index = 0
+    while index < len(fitted):
+        span = fitted[index]
+        better = _home_fit(span, fitted, words, text, context, allowed)
+        if better is not None:
+            kept = [other for other in fitted if other is not span and not _inside(other, better)]
+            fitted = sorted([*kept, better], key=lambda other: other["start"])
+            index = next(i for i, other in enumerate(fitted) if other is better)
+        index += 1
+    return fitted
+
+
+def _inside(span: Mapping[str, Any], outer: Mapping[str, Any]) -> bool:
+    return outer["start"] <= span["start"] and span["end"] <= outer["end"]
+
+
+def _home_fit(
+    span: dict[str, Any],
+    spans: Sequence[dict[str, Any]],
+    words: Sequence[tuple[int, int]],
+    text: str,
+    context: HomeContext,
+    allowed: Collection[str] | None,
+) -> dict[str, Any] | None:
+    kind = RESOLVED_SLOTS.get(span["name"])
+    if kind is None or fold_text(span["text"]) in context.known[kind].by_key:
+        return None
+    others = [name for name in RESOLVED_SLOTS if name != span["name"] and (allowed is None or name in allowed)]
+    extents = _extents(span, spans, words)
+    tries = [(span["name"], extent) for extent in extents[1:]]
+    tries += [(name, extents[0]) for name in others] + [(name, extent) for name in others for extent in extents[1:]]
+    for name, (start, end) in tries:
+        if fold_text(text[start:end]) in context.known[RESOLVED_SLOTS[name]].by_key:
+            return {"name": name, "text": text[start:end], "start": start, "end": end}
+    return None
+
+
+def _extents(
+    span: Mapping[str, Any], spans: Sequence[Mapping[str, Any]], words: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """(start, end) of the span as spoken, then grown by whole words, fewest words first.
+
+    A span grows over free words and over spans in _SWALLOWED_SLOTS, never over other slots.
+    """
+    taken = [other for other in spans if other is not span and other["name"] not in _SWALLOWED_SLOTS]
+    inside = [i for i, (start, end) in enumerate(words) if span["start"] <= start and end <= span["end"]]
+    if not inside:
+        return [(span["start"], span["end"])]
+    first, last = inside[0], inside[-1]
+
+    def free(i: int) -> bool:
+        start, end = words[i]
+        return not any(other["start"] < end and start < other["end"] for other in taken)
+
+    left = [first - k for k in range(1, MAX_GROWTH + 1) if first - k >= 0]
+    left = left[: next((n for n, i in enumerate(left) if not free(i)), len(left))]
+    right = [last + k for k in range(1, MAX_GROWTH + 1) if last + k < len(words)]
+    right = right[: next((n for n, i in enumerate(right) if not free(i)), len(right))]
+    grown = sorted((a + b, a, b) for a in range(len(left) + 1) for b in range(len(right) + 1))
+    return [
+        (words[left[a - 1]][0] if a else span["start"], words[right[b - 1]][1] if b else span["end"])
+        for _, a, b in grown
+    ]
 
 
 def _area_and_domain(

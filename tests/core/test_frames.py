@@ -96,16 +96,21 @@ def test_a_unit_name_the_intent_does_not_allow_is_not_taken() -> None:
     assert [s["name"] for s in named_by_unit(spans, text, {"start_seconds", "area"})] == ["start_seconds", "area"]
 
 
-def test_mend_joins_a_known_value_cut_in_two_and_leaves_other_neighbours() -> None:
+def test_mend_joins_a_known_value_cut_in_two_and_neighbours_of_one_name() -> None:
     text = "set the garage door in the Den Hall to 40"
     cut = [_span("area", text, "garage"), _span("device_class", text, "door"), _span("area", text, "Den"),
            _span("area", text, "Hall"), _span("position", text, "40")]  # fmt: skip
     mended = RULES.mend(cut, text, RULES.allowed_slots("HassSetPosition"))
     assert [(s["name"], s["text"]) for s in mended] == [
         ("device_class", "garage door"),
-        ("area", "Den"),
-        ("area", "Hall"),
+        ("area", "Den Hall"),  # a template speaks each slot once: an unknown area of two words
         ("position", "40"),
     ]
     assert mended[0]["start"] == text.index("garage") and mended[0]["end"] == text.index(" in")
     assert RULES.mend(cut, text, {"area", "position"})[:2] == cut[:2]  # device_class not allowed: kept apart
+
+
+def test_mend_keeps_apart_spans_of_one_name_with_words_between() -> None:
+    text = "turn off the Den and the Hall"
+    spans = [_span("area", text, "Den"), _span("area", text, "Hall")]
+    assert [s["text"] for s in RULES.mend(spans, text, None)] == ["Den", "Hall"]

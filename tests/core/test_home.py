@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from mtassist.home import parse_context, resolve_frame
+from mtassist.home import fit_to_home, parse_context, resolve_frame
 
 HOME = json.dumps(
     {"areas": ["Kitchen", "Living Room"], "floors": ["Upstairs"], "area": "Living Room",
@@ -70,3 +70,56 @@ def test_an_unknown_name_made_of_a_known_area_and_a_domain_word_becomes_both() -
         [_span("name", "kitchen ceiling light")], parse_context(HOME), domain_words={"light": "light"}
     )
     assert known[0]["value"] == "Kitchen Ceiling Light"
+
+
+FITTING_HOME = parse_context(
+    json.dumps(
+        {"areas": ["Den", "Office", "Wine Cellar"], "floors": ["Mezzanine"],
+         "names": [{"name": "Roomba", "domain": "vacuum"}, {"name": "Office Weather", "domain": "weather"},
+                   {"name": "Robot Vacuum", "domain": "vacuum"}]}
+    ).encode()
+)  # fmt: skip
+
+
+def _spoken(name: str, text: str, word: str) -> dict:
+    start = text.index(word)
+    return {"name": name, "text": word, "start": start, "end": start + len(word)}
+
+
+def _fitted(text: str, spans: list[dict], allowed: set[str] | None = None) -> list[tuple[str, str]]:
+    return [(s["name"], text[s["start"] : s["end"]]) for s in fit_to_home(spans, text, FITTING_HOME, allowed)]
+
+
+def test_a_span_the_home_knows_as_another_kind_is_retyped() -> None:
+    text = "vacuum the Den with Roomba"
+    spans = [_spoken("area", text, "Den"), _spoken("area", text, "Roomba")]
+    assert _fitted(text, spans, {"area", "name"}) == [("area", "Den"), ("name", "Roomba")]
+    assert _fitted(text, spans, {"area"}) == [("area", "Den"), ("area", "Roomba")]  # the intent names no entity
+
+
+def test_a_span_grows_into_the_whole_name_before_it_is_retyped() -> None:
+    text = "what's the weather at Office Weather"
+    spans = [_spoken("name", text, "Office")]
+    assert _fitted(text, spans, {"name", "area"}) == [("name", "Office Weather")]
+    text = "clean the Den with the Robot Vacuum"
+    spans = [_spoken("area", text, "Den"), _spoken("name", text, "Robot"), _spoken("domain", text, "Vacuum")]
+    assert _fitted(text, spans, {"area", "name", "domain"}) == [("area", "Den"), ("name", "Robot Vacuum")]
+
+
+def test_neighbours_of_two_kinds_join_into_a_name_the_home_knows() -> None:
+    text = "turn off the Wine Cellar lights"
+    spans = [_spoken("name", text, "Wine"), _spoken("area", text, "Cellar")]
+    assert _fitted(text, spans, {"name", "area", "domain"}) == [("area", "Wine Cellar")]
+
+
+def test_known_spans_unknown_names_and_other_slots_stay() -> None:
+    text = "add Office Weather to the Den list"
+    spans = [_spoken("item", text, "Office Weather"), _spoken("area", text, "Den")]
+    assert fit_to_home(spans, text, FITTING_HOME) == spans  # the area is known; an item is not the home's
+    text = "put Office Weather on the list"
+    spans = [_spoken("name", text, "Office"), _spoken("item", text, "Weather")]
+    assert _fitted(text, spans, {"name", "area", "item"}) == [
+        ("area", "Office"),
+        ("item", "Weather"),
+    ]  # not over an item
+    assert fit_to_home(spans, text, None) == spans
