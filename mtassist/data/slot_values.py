@@ -35,8 +35,12 @@ AREAS: tuple[str, ...] = (
 FLOORS: tuple[str, ...] = (
     "upstairs", "downstairs", "Ground Floor", "First Floor", "Second Floor", "Third Floor",
     "Top Floor", "Main Floor", "Lower Level", "Upper Level", "Basement Level", "Attic Floor",
-    "Garden Level", "Mezzanine", "Penthouse", "Lower Ground Floor",
+    "Garden Level", "Mezzanine", "Penthouse", "Lower Ground Floor", "Main Level", "Ground Level", "Bottom Floor",
+    "Split Level", "Sublevel", "Upper Storey", "Annex", "East Wing", "West Wing", "North Wing", "Rooftop", "Tower",
+    "Granny Flat",
 )  # fmt: skip
+"""Varied on purpose: most homes' floors end in "Floor" or "Level", but a model that learns only
+those reads "the Mezzanine" as an entity; none is also an area."""
 
 _OWNERS: tuple[str, ...] = ("", "Emma's", "Dad's", "Mom's", "Left", "Right", "Front", "Back", "Main", "Big", "Small")
 """Qualifiers of entity names. Not areas: Home Assistant names an entity without its area (the
