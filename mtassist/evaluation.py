@@ -22,8 +22,10 @@ and normalised value, implied slots included) are.
 
 `evaluate_splits` adds the route and intent accuracy on hand-written probes (`probe_*`, see
 `mtassist.data.probes`), the command metrics on the unseen-values split (`unseen_values_*`), on
-the test split with training noise applied (`noisy_*`), and on that noisy split with the home's
-names as CONTEXT (`noisy_context_*`: every seen area, floor and entity name, about 760).
+that split with its home's names as CONTEXT (`unseen_values_context_*`: the held-out areas, floors
+and entity names, as Home Assistant would send them), on the test split with training noise
+applied (`noisy_*`), and on that noisy split with the home's names as CONTEXT (`noisy_context_*`:
+every seen area, floor and entity name, about 760).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from mtassist.command_decoding import decode_command
 from mtassist.contracts import INTENT_NONE, ROUTE_COMMAND, SCORE_METRICS, SENTIMENT_LABELS, SPLIT_UNSEEN_VALUES
 from mtassist.data.noise import noisy_rows
 from mtassist.data.probes import probe_rows
-from mtassist.data.slot_values import SEEN
+from mtassist.data.slot_values import HELD_OUT, SEEN
 from mtassist.frames import FrameRules, frame_key
 from mtassist.home import HomeContext, parse_context, resolve_frame
 from mtassist.inference import EmbeddedBy, Forward, as_forward
@@ -226,13 +228,15 @@ def span_f1(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]])
 def evaluate_splits(
     model: MultiTaskModel | Forward, tokenizer: PreTrainedTokenizerBase, splits: dict[str, list[dict]], max_length: int
 ) -> Evaluation:
-    """`evaluate` on the test split, with COMMAND_METRICS on unseen values and on the noisy test split."""
+    """`evaluate` on the test split, with COMMAND_METRICS on unseen values and on the noisy test split,
+    each also with its home's names as CONTEXT."""
     model = as_forward(model)
     evaluation = evaluate(model, tokenizer, splits["test"], max_length)
     noisy = noisy_rows([row for row in splits["test"] if row["route"] is not None], NOISE_SEED)
-    home = parse_context(json.dumps(SEEN.home()).encode("utf-8"))
+    home, held_out_home = (parse_context(json.dumps(pools.home()).encode("utf-8")) for pools in (SEEN, HELD_OUT))
     extra = {
         "unseen_values": (splits.get(SPLIT_UNSEEN_VALUES, []), None),
+        "unseen_values_context": (splits.get(SPLIT_UNSEEN_VALUES, []), held_out_home),
         "noisy": (noisy, None),
         "noisy_context": (noisy, home),
     }

@@ -25,6 +25,7 @@ MODELS = ("teacher", "student")
 COMMAND_SPLITS: tuple[tuple[str, str, str | None], ...] = (
     ("unseen templates (test)", "", "hassil"),
     ("unseen values", "unseen_values_", "hassil unseen values"),
+    ("unseen values, home names as CONTEXT", "unseen_values_context_", None),
     ("noisy test", "noisy_", "hassil noisy"),
     ("noisy test, home names as CONTEXT", "noisy_context_", None),
 )
@@ -271,8 +272,9 @@ def _commands_section(figures: QualityFigures, models: list[str]) -> list[str]:
         "and every slot's name and normalised value right, implied slots included. Unseen values:",
         "training templates filled with held-out areas, floors, entity names and wildcard values.",
         "Noisy: the test split with the training noise (typos, a dropped filler word, casing, no",
-        "punctuation); without CONTEXT a misspelt name counts as wrong. hassil: Home Assistant's",
-        "recognizer with every template (the test templates included) and the same names.",
+        "punctuation); without CONTEXT a misspelt name counts as wrong. CONTEXT: the split's areas,",
+        "floors and entity names, as Home Assistant sends them. hassil: Home Assistant's recognizer",
+        "with every template (the test templates included) and the same names as CONTEXT.",
     ]
     return lines
 

@@ -35,10 +35,10 @@ def test_a_model_that_learned_the_toy_task_scores_full_marks_where_it_can(tiny_m
     assert metrics["slot_f1"] == 1.0 and metrics["frame_accuracy"] == 1.0
 
 
-def test_evaluate_splits_adds_unseen_values_noisy_and_noisy_with_context(tiny_model, tokenizer, toy_rows):
+def test_evaluate_splits_adds_unseen_values_and_noisy_each_with_and_without_context(tiny_model, tokenizer, toy_rows):
     commands = [row for row in toy_rows if row["route"] == "command"]
     metrics = evaluation.evaluate_splits(tiny_model, tokenizer, {"test": toy_rows, "test_values": commands}, 32).metrics
-    for prefix in ("unseen_values", "noisy", "noisy_context"):
+    for prefix in ("unseen_values", "unseen_values_context", "noisy", "noisy_context"):
         assert {f"{prefix}_{name}" for name in evaluation.COMMAND_METRICS} <= set(metrics), prefix
     assert all(0.0 <= value <= 1.0 for name, value in metrics.items() if name.startswith("noisy"))
 

@@ -10,6 +10,7 @@ def _figures() -> QualityFigures:
         "response_recall_at_1": 0.2, "response_recall_at_10": 0.49, "response_mrr": 0.29,
         "response_recall_at_1_of_100": 0.42,
         "unseen_values_frame_accuracy": 0.81, "noisy_intent_accuracy": 0.77, "noisy_context_frame_accuracy": 0.66,
+        "unseen_values_context_frame_accuracy": 0.87,
     }  # fmt: skip
     model = {
         "metrics": metrics,
@@ -76,6 +77,7 @@ def test_the_commands_table_shows_each_split_beside_hassil():
     assert "| unseen values | frame_accuracy | 0.810 | 0.810 |  |" in report
     assert "| noisy test | intent_accuracy | 0.770 | 0.770 | 0.350 |" in report
     assert "| noisy test, home names as CONTEXT | frame_accuracy | 0.660 | 0.660 |  |" in report
+    assert "| unseen values, home names as CONTEXT | frame_accuracy | 0.870 | 0.870 |  |" in report
 
 
 def test_the_report_says_how_long_each_model_trained():
