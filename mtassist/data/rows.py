@@ -6,6 +6,7 @@
 | chitchat            | chitchat              | none      | []     | null      | next msg |
 | chitchat (2)        | null                  | null      | null   | null      | next msg |
 | chatterbot          | chitchat or faq (1)   | none      | []     | null      | answer   |
+| chatterbot (3)      | null                  | null      | null   | null      | answer   |
 | world               | faq                   | none      | []     | null      | null     |
 | vader-<corpus>      | null                  | null      | null   | label     | null     |
 
@@ -16,6 +17,11 @@ not a question for the FAQ skill. The knowledge categories (trivia, science, tec
 
 (2) Held-out test pairs (`held_out_reply_rows`) carry the reply alone, so that they steady the
 reply figures without changing the mix of the route and intent test rows.
+
+(3) In the knowledge categories only a conversation's opening turn is a user's question; the
+turns after it are the bot's alternative answers ("Which is better Windows or macOS?" is
+followed by "It depends on which machine you're using to talk to me!", "Linux, always Linux!"),
+which no user asks the FAQ skill, so they pair with the next turn for replies only.
 """
 
 from __future__ import annotations
@@ -121,9 +127,14 @@ def usable_reply(text: str) -> bool:
 
 def _pairs(conversation: Conversation, max_chars: int) -> list[tuple[str, str]]:
     """(message, reply) pairs of consecutive turns whose reply is usable."""
+    return [(message, reply) for _, message, reply in _numbered_pairs(conversation, max_chars)]
+
+
+def _numbered_pairs(conversation: Conversation, max_chars: int) -> list[tuple[int, str, str]]:
+    """(turn index, message, reply) of consecutive turns whose reply is usable."""
     turns = conversation.turns
     return [
-        (turns[i], turns[i + 1])
+        (i, turns[i], turns[i + 1])
         for i in range(len(turns) - 1)
         if _fits(turns[i], max_chars) and usable_reply(turns[i + 1])
     ]
@@ -184,15 +195,18 @@ def held_out_reply_rows(config: DatasetConfig, split_rows: list[dict[str, Any]])
 
 
 def chatterbot_rows(config: DatasetConfig) -> list[dict[str, Any]]:
-    """Statement -> response pairs from chatterbot-corpus, chitchat or faq by category."""
+    """Statement -> response pairs from chatterbot-corpus, chitchat or faq by category; in the
+    faq categories, the turns after the opening question are replies only (note 3 above)."""
     rows = []
     for conversation in load_chatterbot_conversations():
-        route = ROUTE_CHITCHAT if conversation.category in CHATTERBOT_CHITCHAT else ROUTE_FAQ
-        for text, reply in _pairs(conversation, config.max_chars):
-            rows.append(
-                _row("chatterbot", f"chatterbot:{conversation.conversation_id}", text,
-                     route=route, intent=INTENT_NONE, slots=[], response=reply)
-            )  # fmt: skip
+        small_talk = conversation.category in CHATTERBOT_CHITCHAT
+        group = f"chatterbot:{conversation.conversation_id}"
+        for turn, text, reply in _numbered_pairs(conversation, config.max_chars):
+            if small_talk or turn == 0:
+                route = ROUTE_CHITCHAT if small_talk else ROUTE_FAQ
+                rows.append(_row("chatterbot", group, text, route=route, intent=INTENT_NONE, slots=[], response=reply))
+            else:
+                rows.append(_row("chatterbot", group, text, response=reply))
     if config.chatterbot_cap is not None and len(rows) > config.chatterbot_cap:
         rng = random.Random(f"{config.seed}:chatterbot")
         rows = rng.sample(rows, config.chatterbot_cap)

@@ -17,7 +17,18 @@ def test_greetings_and_how_are_you_are_chitchat_not_faq() -> None:
     assert greetings and all(r["route"] == "chitchat" for r in greetings)
     how_are_you = [r for r in produced if "how are you" in r["text"].casefold()]
     assert how_are_you and all(r["route"] == "chitchat" for r in how_are_you)
-    assert {r["route"] for r in produced} == {"chitchat", "faq"}
+    assert {r["route"] for r in produced} == {"chitchat", "faq", None}
+
+
+def test_only_the_opening_question_of_a_knowledge_conversation_is_routed_to_faq() -> None:
+    produced = chatterbot_rows(DatasetConfig())
+    question = [r for r in produced if r["text"] == "Which is better Windows or macOS?"]
+    answers = [r for r in produced if r["group"] == question[0]["group"] and r is not question[0]]
+    assert question[0]["route"] == "faq" and question[0]["intent"] == "none"
+    assert "Linux, always Linux!" in {r["text"] for r in answers}
+    assert all(r["route"] is None and r["intent"] is None and r["response"] for r in answers)
+    small_talk = Counter(r["group"] for r in produced if r["route"] == "chitchat")
+    assert max(small_talk.values()) > 1  # a conversation of small talk is small talk at every turn
 
 
 @pytest.mark.parametrize(
