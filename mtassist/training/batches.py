@@ -5,18 +5,24 @@ sampling weight, and a batch of that task's rows; a batch then trains every clas
 whose labels its rows carry (a command row teaches route, intent and slots at once), so heads see
 mixed batches while small tasks are not drowned.
 
-A task whose rows fall into strata of very different sizes (rated sentences by source and
-label, once every VADER sentence is in: the `full` data size) is drawn stratum by stratum, each
-as often as the others, so the head meets each source's classes as the test split holds them
-(balanced) and not as the corpora happen to. A pool whose strata are about even (within
-STRATUM_IMBALANCE) is drawn row by row.
+A task whose rows fall into strata of very different sizes is drawn stratum by stratum, each
+stratum with probability proportional to its size^(1/T) for the task's own T (`STRATA`):
+- rated sentences by source and label (once every VADER sentence is in: the `full` data size),
+  each stratum as often as the others (T infinite), so the head meets each source's classes as
+  the test split holds them (balanced) and not as the corpora happen to;
+- commands by intent (T = 2): an intent with few templates (HassGetCurrentDate has 9 training
+  rows, HassTurnOn 200) is met more often than its share, but not as often as the others, so
+  that its few sentences teach its words without being learnt by heart.
+A pool whose strata are about even (within STRATUM_IMBALANCE) is drawn row by row.
 """
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -36,24 +42,39 @@ _TASK_COLUMN = {
 }
 
 
-STRATA: dict[str, Callable[[dict], tuple]] = {"sentiment": lambda row: (row.get("source", ""), row["sentiment"])}
-"""The strata of each task that are balanced when their sizes differ (see STRATUM_IMBALANCE)."""
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Stratification:
+    key: Callable[[dict], tuple]
+    temperature: float
+    """A stratum is drawn with probability proportional to size^(1/temperature)."""
+
+
+STRATA: dict[str, Stratification] = {
+    "sentiment": Stratification(lambda row: (row.get("source", ""), row["sentiment"]), math.inf),
+    "intent": Stratification(lambda row: (row["intent"],), 2.0),
+}
+"""How each task's strata are drawn when their sizes differ (see STRATUM_IMBALANCE)."""
 STRATUM_IMBALANCE = 2.0
 """A pool is drawn stratum by stratum once its largest stratum holds more than this many times
 the rows of its smallest (the default data's rated sentences are within 1.1 of each other)."""
 
 
-def strata(rows: Sequence[dict], pool: list[int], task: str) -> list[list[int]] | None:
-    """The pool's row indices by stratum when the task's strata need balancing, else None."""
+def strata(rows: Sequence[dict], pool: list[int], task: str) -> list[tuple[list[int], float]] | None:
+    """The pool's row indices by stratum, each with its chance to be drawn, when the task's
+    strata need balancing; else None."""
     if task not in STRATA:
         return None
     by_stratum: dict[tuple, list[int]] = {}
     for index in pool:
-        by_stratum.setdefault(STRATA[task](rows[index]), []).append(index)
-    sizes = [len(indices) for indices in by_stratum.values()]
-    if len(sizes) < 2 or max(sizes) <= STRATUM_IMBALANCE * min(sizes):
+        by_stratum.setdefault(STRATA[task].key(rows[index]), []).append(index)
+    sizes = {key: len(indices) for key, indices in by_stratum.items()}
+    if len(sizes) < 2 or max(sizes.values()) <= STRATUM_IMBALANCE * min(sizes.values()):
         return None
-    return [by_stratum[key] for key in sorted(by_stratum)]
+    chances = sampling_probabilities(sizes, STRATA[task].temperature)
+    return [(by_stratum[key], chances[key]) for key in sorted(by_stratum)]
 
 
 def task_pools(rows: Sequence[dict]) -> dict[str, list[int]]:
@@ -62,10 +83,10 @@ def task_pools(rows: Sequence[dict]) -> dict[str, list[int]]:
 
 
 def sampling_probabilities(
-    sizes: dict[str, int], temperature: float, task_weights: dict[str, float] | None = None
-) -> dict[str, float]:
+    sizes: Mapping[K, int], temperature: float, task_weights: Mapping[K, float] | None = None
+) -> dict[K, float]:
     """p(task) proportional to size^(1/temperature) times the task's weight (1 when absent);
-    temperature 1 is proportional, large is uniform."""
+    temperature 1 is proportional, large is uniform. Also for a task's strata."""
     task_weights = task_weights or {}
     weights = {
         task: task_weights.get(task, 1.0) * size ** (1.0 / temperature) for task, size in sizes.items() if size > 0
@@ -184,11 +205,12 @@ class TaskSampler:
         by_stratum = strata(self.rows, pool, task)
         if by_stratum is None:
             return self._shuffled(pool)
-        return self._stratified([self._shuffled(indices) for indices in by_stratum])
+        cursors = [self._shuffled(indices) for indices, _ in by_stratum]
+        return self._stratified(cursors, [chance for _, chance in by_stratum])
 
-    def _stratified(self, cursors: list[Iterator[int]]) -> Iterator[int]:
+    def _stratified(self, cursors: list[Iterator[int]], chances: list[float]) -> Iterator[int]:
         while True:
-            yield next(self.random.choice(cursors))
+            yield next(self.random.choices(cursors, chances)[0])
 
     def _shuffled(self, pool: list[int]) -> Iterator[int]:
         while True:

@@ -63,3 +63,16 @@ def test_collator_masks_missing_labels(toy_rows, tokenizer, label_space):
     assert batch.route.tolist()[1:] == [-100, -100, -100]
     assert batch.sentiment.tolist()[0] == -100 and -100 not in batch.sentiment.tolist()[1:]
     assert batch.response_inputs is None  # one reply cannot be contrasted in-batch
+
+
+def _commands(intent: str, count: int) -> list[dict]:
+    empty = {"route": None, "slots": None, "sentiment": None, "response": None, "source": "intents"}
+    return [{**empty, "text": f"{intent} {i}", "intent": intent} for i in range(count)]
+
+
+def test_an_intent_with_few_rows_is_drawn_more_than_its_share_but_less_than_the_others():
+    rows = _commands("HassTurnOn", 400) + _commands("HassGetCurrentDate", 16)
+    sampler = iter(TaskSampler(rows, batch_size=10, temperature=1.0, seed=0))
+    drawn = Counter(row["intent"] for _ in range(200) for row in next(sampler)[1])
+    small_share = drawn["HassGetCurrentDate"] / sum(drawn.values())
+    assert 0.12 < small_share < 0.22, drawn  # sqrt sizes: 4 / (20 + 4) = 0.17, not 16 / 416 = 0.04 or 0.5
