@@ -9,6 +9,7 @@ frame it allows:
     log p(intent)
     + SLOT_EVIDENCE_WEIGHT * (log p(best spans among the intent's slot names) - log p(best spans of any names))
     - UNFIT_FRAME_PENALTY, where the spans' slot names match none of the intent's templates
+    - FOREIGN_ENTITY_PENALTY, where the home says a named entity's domain is none the intent names
 
 and the best total wins. The second term is 0 when the intent allows the spans the slot head
 likes best; the third uses `FrameRules.fits` (HassListAddItem always names its list, so "add
@@ -16,8 +17,10 @@ milk to the list" is HassShoppingListAddItem). Candidates come in falling probab
 once one cannot beat the best total, so a confident row decodes two paths only. The weights
 were chosen on the validation split: 0.5 and 1 nat. Each candidate's spans are mended first
 (`FrameRules.mend`: a known value cut in two is joined, a duration takes the unit spoken after it).
-Given the home (the CONTEXT input), the chosen spans are fitted to its names before the frame is
-completed, and its values resolved after (`mtassist.home`).
+Given the home (the CONTEXT input), each candidate's spans are fitted to its names
+(`mtassist.home.fit_to_home`) before they are weighed, so that the home can say what a name is:
+"start the Roomba in the kitchen" is no HassTurnOn where Roomba is the home's vacuum
+(`FrameRules.names_domain`); the chosen frame's values are resolved against the home after.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from mtassist.slots import SlotScores, log_softmax
 
 SLOT_EVIDENCE_WEIGHT = 0.5
 UNFIT_FRAME_PENALTY = 1.0
+FOREIGN_ENTITY_PENALTY = 5.0
+"""Near certain: Home Assistant would not match the intent to that entity at all."""
 MAX_CANDIDATES = 5
 """Intents considered per row, most probable first."""
 
@@ -57,12 +62,26 @@ def decode_command(
         intent = intents[candidate]
         allowed = rules.allowed_slots(intent)
         spans, score = slots.best(allowed)
-        spans = rules.mend(spans, slots.text, allowed)
+        spans = fit_to_home(rules.mend(spans, slots.text, allowed), slots.text, context, allowed)
         total = log_p[candidate] + SLOT_EVIDENCE_WEIGHT * (score - unrestricted)
         if not rules.fits(intent, (span["name"] for span in spans)):
             total -= UNFIT_FRAME_PENALTY
+        if context is not None and _names_foreign_entity(intent, spans, rules, context):
+            total -= FOREIGN_ENTITY_PENALTY
         if total > best_total:
             best_total, best_intent, best_spans = total, int(candidate), spans
     allowed = rules.allowed_slots(intents[best_intent])
-    frame = rules.complete(intents[best_intent], fit_to_home(best_spans, slots.text, context, allowed))
+    frame = rules.complete(intents[best_intent], best_spans)
     return best_intent, resolve_frame(frame, context, allowed, rules.values.get("domain"))
+
+
+def _names_foreign_entity(
+    intent: str, spans: Sequence[dict[str, Any]], rules: FrameRules, context: HomeContext
+) -> bool:
+    """Whether a `name` span is an entity of the home none of whose domains the intent names."""
+    for span in spans:
+        if span["name"] == "name":
+            domains = context.domains_of(span.get("text", ""))
+            if domains and not any(rules.names_domain(intent, domain) for domain in domains):
+                return True
+    return False

@@ -12,7 +12,11 @@ at ingest (`mtassist.data.frame_rules`), so nothing is re-derived at serving tim
   template of the intent, or a spoken slot name ("device_class" -> domain `cover`);
 - `signatures`: per intent, the slot-name sets its templates speak, each as the names every
   expansion speaks and the names some expansion may speak ("clean {floor}" is HassVacuumStart,
-  "clean {area}" HassVacuumCleanArea): a frame fits an intent when it matches one of them.
+  "clean {area}" HassVacuumCleanArea): a frame fits an intent when it matches one of them;
+- `name_domains`: per intent, the entity domains its templates name ("start the {name}" is
+  HassVacuumStart for a vacuum, HassTurnOn names lights, switches, scenes, ... but no vacuum);
+  an intent not listed names entities of any domain. Given the home, the decoder reads a
+  name's domain from it, as Home Assistant's recognizer does (`requires_context`).
 
 Before a frame is completed, `FrameRules.mend` settles what the text itself decides: a known
 value cut in two is joined ("garage" + "door" is the device class "garage door"), so are two
@@ -150,6 +154,7 @@ class FrameRules:
     intent_slots: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     implied: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     signatures: Mapping[str, tuple[SlotSignature, ...]] = field(default_factory=dict)
+    name_domains: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> FrameRules:
@@ -166,6 +171,7 @@ class FrameRules:
                 intent: tuple(SlotSignature(frozenset(s["required"]), frozenset(s["spoken"])) for s in listed)
                 for intent, listed in data.get("signatures", {}).items()
             },
+            name_domains={intent: frozenset(domains) for intent, domains in data.get("name_domains", {}).items()},
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -181,6 +187,7 @@ class FrameRules:
                 intent: [{"required": sorted(s.required), "spoken": sorted(s.spoken)} for s in listed]
                 for intent, listed in sorted(self.signatures.items())
             },
+            "name_domains": {intent: sorted(domains) for intent, domains in sorted(self.name_domains.items())},
         }
 
     def allowed_slots(self, intent: str) -> frozenset[str] | None:
@@ -198,6 +205,11 @@ class FrameRules:
             return True
         names = frozenset(spoken) - {"domain"}
         return any(s.required <= names <= s.spoken for s in signatures)
+
+    def names_domain(self, intent: str, domain: str) -> bool:
+        """Whether the intent's templates name an entity of this domain (True where they name any)."""
+        domains = self.name_domains.get(intent)
+        return domains is None or domain in domains
 
     def value(self, name: str, text: str) -> Any:
         """The value of a spoken slot: a known mapping, a number, else the text itself."""

@@ -77,6 +77,13 @@ class HomeContext:
     known: Mapping[str, KnownNames]
     domains: Mapping[str, str]
     area: str | None = None
+    entity_domains: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Each entity name -> the domains of every entity of that name (two may share one)."""
+
+    def domains_of(self, spoken: str) -> frozenset[str]:
+        """The domains of the entity that `spoken` resolves to; empty where none, or none is known."""
+        match = self.known["names"].closest(spoken)
+        return self.entity_domains.get(match[0], frozenset()) if match else frozenset()
 
     @cached_property
     def words(self) -> Lexicon:
@@ -126,6 +133,10 @@ def parse_context(raw: bytes) -> HomeContext:
     if area is not None and not isinstance(area, str):
         raise BadRequest(f'{TRITON_INPUT_CONTEXT} "area" must be a string')
     entities = _entities(data.get("names", []))
+    entity_domains: dict[str, set[str]] = {}
+    for name, domain in entities:
+        if domain:
+            entity_domains.setdefault(name, set()).add(domain)
     return HomeContext(
         known={
             "names": KnownNames.of([name for name, _ in entities]),
@@ -134,6 +145,7 @@ def parse_context(raw: bytes) -> HomeContext:
         },
         domains={name: domain for name, domain in entities if domain},
         area=area or None,
+        entity_domains={name: frozenset(domains) for name, domains in entity_domains.items()},
     )
 
 

@@ -102,6 +102,21 @@ def _signatures(templates: list[Template]) -> dict[str, tuple[SlotSignature, ...
     return {intent: tuple(listed) for intent, listed in signatures.items()}
 
 
+def _name_domains(templates: list[Template]) -> dict[str, frozenset[str]]:
+    """intent -> the entity domains its `{name}` templates require, for the intents that restrict
+    every such template to some domains (one unrestricted template leaves the intent out)."""
+    domains: dict[str, set[str]] = defaultdict(set)
+    unrestricted: set[str] = set()
+    for template in templates:
+        if "name" not in spoken_slot_names(template):
+            continue
+        if template.domains:
+            domains[template.intent].update(template.domains)
+        else:
+            unrestricted.add(template.intent)
+    return {intent: frozenset(names) for intent, names in domains.items() if intent not in unrestricted}
+
+
 def derive_frame_rules(intents: Intents | None = None) -> FrameRules:
     """The frame rules of the English templates."""
     intents = intents or load_intents()
@@ -118,4 +133,5 @@ def derive_frame_rules(intents: Intents | None = None) -> FrameRules:
         intent_slots={intent: tuple(sorted(names)) for intent, names in intent_slots.items()},
         implied=_implied(templates),
         signatures=_signatures(templates),
+        name_domains=_name_domains(templates),
     )

@@ -6,10 +6,11 @@ import numpy as np
 
 from mtassist.command_decoding import decode_command
 from mtassist.frames import FrameRules, SlotSignature
+from mtassist.home import parse_context
 from mtassist.slots import SlotScores, slot_tags
 
 TAGS = slot_tags(["area", "floor", "item", "name"])
-INTENTS = ["HassVacuumCleanArea", "HassVacuumStart", "HassListAddItem", "HassShoppingListAddItem", "none"]
+INTENTS = ["HassVacuumCleanArea", "HassVacuumStart", "HassListAddItem", "HassShoppingListAddItem", "HassTurnOn", "none"]
 
 
 def _signature(*names: str) -> SlotSignature:
@@ -18,10 +19,11 @@ def _signature(*names: str) -> SlotSignature:
 
 RULES = FrameRules(
     intent_slots={
-        "HassVacuumCleanArea": ("area",),
+        "HassVacuumCleanArea": ("area", "name"),
         "HassVacuumStart": ("floor",),
         "HassListAddItem": ("item", "name"),
         "HassShoppingListAddItem": ("item",),
+        "HassTurnOn": ("area", "name"),
     },
     signatures={
         "HassVacuumCleanArea": (_signature("area"),),
@@ -29,6 +31,7 @@ RULES = FrameRules(
         "HassListAddItem": (_signature("item", "name"),),
         "HassShoppingListAddItem": (_signature("item"),),
     },
+    name_domains={"HassVacuumCleanArea": frozenset({"vacuum"}), "HassTurnOn": frozenset({"light", "switch"})},
 )
 
 
@@ -89,3 +92,16 @@ def test_rules_without_signatures_weigh_only_the_slot_evidence() -> None:
     rules = FrameRules(intent_slots=RULES.intent_slots)
     chosen, _ = decode_command(_intent_logits(HassListAddItem=0.55, HassShoppingListAddItem=0.4), slots, INTENTS, rules)
     assert INTENTS[chosen] == "HassListAddItem"
+
+
+def test_an_entity_the_home_knows_is_named_only_by_an_intent_of_its_domain() -> None:
+    text = "start Roomba in the kitchen"
+    slots = _slots(text, [{}, {"B-name": 8.0}, {}, {}, {"B-area": 8.0}])
+    likely = _intent_logits(HassTurnOn=0.8, HassVacuumCleanArea=0.15)
+    home = parse_context(b'{"areas": ["Kitchen"], "names": [{"name": "Roomba", "domain": "vacuum"}]}')
+    chosen, frame = decode_command(likely, slots, INTENTS, RULES, home)
+    assert INTENTS[chosen] == "HassVacuumCleanArea"
+    assert [(slot["name"], slot["value"]) for slot in frame] == [("name", "Roomba"), ("area", "Kitchen")]
+    assert INTENTS[decode_command(likely, slots, INTENTS, RULES)[0]] == "HassTurnOn", "without the home"
+    lamp = parse_context(b'{"names": [{"name": "Roomba", "domain": "light"}]}')
+    assert INTENTS[decode_command(likely, slots, INTENTS, RULES, lamp)[0]] == "HassTurnOn"

@@ -45,6 +45,14 @@ def test_an_intent_fits_the_slot_names_one_of_its_templates_speaks(rules: FrameR
     assert set(rules.signatures) == set(intent_names())
 
 
+def test_an_intent_names_the_entity_domains_its_templates_require(rules: FrameRules) -> None:
+    assert rules.name_domains["HassVacuumStart"] == {"vacuum"}
+    assert rules.names_domain("HassTurnOn", "light") and rules.names_domain("HassTurnOn", "script")
+    assert not rules.names_domain("HassTurnOn", "vacuum") and not rules.names_domain("HassTurnOff", "lawn_mower")
+    assert rules.names_domain("HassStartTimer", "anything"), "a timer's name is no entity: any domain"
+    assert FrameRules.from_dict(rules.to_dict()).name_domains == rules.name_domains
+
+
 def test_required_slots_leave_out_optional_and_alternative_parts() -> None:
     sentence = parse_sentence("turn on [the] {area} [{name}] (in {floor} | everywhere)")
     template = Template("HassTurnOn", "intents:HassTurnOn:0:0", sentence, {}, {}, (), {})
