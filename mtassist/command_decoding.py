@@ -16,7 +16,9 @@ likes best; the third uses `FrameRules.fits` (HassListAddItem always names its l
 milk to the list" is HassShoppingListAddItem). Candidates come in falling probability and stop
 once one cannot beat the best total, so a confident row decodes two paths only. The weights
 were chosen on the validation split: 0.5 and 1 nat. Each candidate's spans are mended first
-(`FrameRules.mend`: a known value cut in two is joined, a duration takes the unit spoken after it).
+(`FrameRules.mend`: a known value cut in two is joined, a duration takes the unit spoken after it,
+a closed-list slot every template of the intent speaks is taken from the one word of its list
+that the text holds).
 Given the home (the CONTEXT input), each candidate's spans are fitted to its names
 (`mtassist.home.fit_to_home`) before they are weighed, so that the home can say what a name is:
 "start the Roomba in the kitchen" is no HassTurnOn where Roomba is the home's vacuum
@@ -62,7 +64,7 @@ def decode_command(
         intent = intents[candidate]
         allowed = rules.allowed_slots(intent)
         spans, score = slots.best(allowed)
-        spans = fit_to_home(rules.mend(spans, slots.text, allowed), slots.text, context, allowed)
+        spans = fit_to_home(rules.mend(spans, slots.text, allowed, intent), slots.text, context, allowed)
         total = log_p[candidate] + SLOT_EVIDENCE_WEIGHT * (score - unrestricted)
         if not rules.fits(intent, (span["name"] for span in spans)):
             total -= UNFIT_FRAME_PENALTY

@@ -23,7 +23,10 @@ value cut in two is joined ("garage" + "door" is the device class "garage door")
 neighbouring spans of one slot name (a template speaks each slot once: "Wine" + "Cellar" is the
 area "Wine Cellar", even where the model has never seen it), and a duration's
 slot name follows the unit spoken after it (`named_by_unit`: "for 96 minutes" is `minutes` or
-`start_minutes`, whichever unit the slot head chose).
+`start_minutes`, whichever unit the slot head chose), and, given the intent, a slot that each of
+its templates speaks from a closed list of words is taken from the text where the slot head
+missed it and exactly one word of the list stands there ("increase the volume in the hallway":
+`volume_step` up).
 
 Torch- and hassil-free: the Triton python-backend models use it.
 """
@@ -224,10 +227,40 @@ class FrameRules:
         return text
 
     def mend(
-        self, spans: Iterable[Mapping[str, Any]], text: str, allowed: Collection[str] | None = None
+        self,
+        spans: Iterable[Mapping[str, Any]],
+        text: str,
+        allowed: Collection[str] | None = None,
+        intent: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The spans with what `text` settles (see the module docstring), keeping to `allowed` names."""
-        return named_by_unit(self._joined(spans, text, allowed), text, allowed)
+        """The spans with what `text` settles (see the module docstring), keeping to `allowed` names;
+        given the `intent`, also a slot every template of it speaks from a closed list of words."""
+        mended = named_by_unit(self._joined(spans, text, allowed), text, allowed)
+        return self._with_required_words(intent, mended, text) if intent is not None else mended
+
+    def _with_required_words(self, intent: str, spans: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+        """The spans plus each slot that every template of `intent` speaks, that takes its value from
+        a closed list ("volume up": `volume_step`) and that the spans miss, where exactly one word
+        of that list stands in `text` outside the spans ("increase the volume in the hallway")."""
+        signatures = self.signatures.get(intent)
+        if not signatures:
+            return spans
+        spoken = {span["name"] for span in spans}
+        required = frozenset.intersection(*(signature.required for signature in signatures))
+        for name in sorted(required - spoken):
+            forms = self.values.get(name, {})
+            found = [
+                match for match in re.finditer(r"\w+", text)
+                if fold_text(match.group()) in forms
+                and not any(span["start"] < match.end() and match.start() < span["end"] for span in spans)
+            ]  # fmt: skip
+            if len(found) == 1:
+                match = found[0]
+                spans = sorted(
+                    [*spans, {"name": name, "text": match.group(), "start": match.start(), "end": match.end()}],
+                    key=lambda span: span["start"],
+                )
+        return spans
 
     def _joined(
         self, spans: Iterable[Mapping[str, Any]], text: str, allowed: Collection[str] | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mtassist.frames import FrameRules, frame_key, named_by_unit, parse_number
+from mtassist.frames import FrameRules, SlotSignature, frame_key, named_by_unit, parse_number
 
 
 @pytest.mark.parametrize(
@@ -108,6 +108,32 @@ def test_mend_joins_a_known_value_cut_in_two_and_neighbours_of_one_name() -> Non
     ]
     assert mended[0]["start"] == text.index("garage") and mended[0]["end"] == text.index(" in")
     assert RULES.mend(cut, text, {"area", "position"})[:2] == cut[:2]  # device_class not allowed: kept apart
+
+
+def test_mend_takes_a_missed_closed_list_slot_every_template_of_the_intent_speaks() -> None:
+    rules = FrameRules(
+        values={"volume_step": {"up": "up", "increase": "up", "down": "down"}},
+        numeric=frozenset({"volume"}),
+        signatures={
+            "HassSetVolumeRelative": (
+                SlotSignature(frozenset({"volume_step", "area"}), frozenset({"volume_step", "area"})),
+                SlotSignature(frozenset({"volume_step"}), frozenset({"volume_step"})),
+            ),
+            "HassSetVolume": (SlotSignature(frozenset({"volume"}), frozenset({"volume", "area"})),),
+        },
+    )
+    text = "increase volume in the Hallway"
+    spans = [_span("area", text, "Hallway")]
+    mended = rules.mend(spans, text, None, "HassSetVolumeRelative")
+    assert [(s["name"], s["text"], s["start"]) for s in mended] == [
+        ("volume_step", "increase", 0),
+        ("area", "Hallway", 23),
+    ]
+    assert rules.complete("HassSetVolumeRelative", mended)[0]["value"] == "up"
+    assert rules.mend(spans, text, None) == spans, "without the intent"
+    assert rules.mend(spans, text, None, "HassSetVolume") == spans, "a number is no word of a list"
+    both = "turn it up, no, down in the Hallway"
+    assert rules.mend([_span("area", both, "Hallway")], both, None, "HassSetVolumeRelative")[0]["name"] == "area"
 
 
 def test_mend_keeps_apart_spans_of_one_name_with_words_between() -> None:
