@@ -1,7 +1,10 @@
 """Multi-task training: the loop shared by the teacher and the distilled student.
 
 AdamW with linear warm-up and decay, temperature sampling over tasks, static task weights,
-early stopping on a validation sample that covers every head and intent, fixed seeds and CPU
+early stopping on a validation sample that covers every head and intent (patience counts the
+validations since the top score last rose; the weights kept are the latest validated within
+`selection_tolerance` of it, so a sample's noise does not throw away passes that still taught
+the model), fixed seeds and CPU
 threads, a resumable checkpoint, CUDA with mixed precision where there is a GPU, and a progress
 bar with the running loss of each term. The loss is a function of (model, batch), so
 distillation reuses the loop; a loss that is a module has its own weights trained and checkpointed.
@@ -85,6 +88,7 @@ def hard_label_loss(response_scale: float, anchor: EmbeddingAnchor | None = None
 class TrainingResult:
     best_score: float
     best_step: int
+    """The kept weights' step: the latest validation within `selection_tolerance` of the top score."""
     steps: int
     stopped_early: bool
     history: list[dict[str, float]]
@@ -135,7 +139,7 @@ def train(
     scaler = torch.amp.GradScaler(hardware.device.type, enabled=hardware.needs_loss_scaling)
     eval_rows = validation_sample(validation_rows, config.eval_max_rows, config.seed)
 
-    state = {"step": 0, "best_score": -math.inf, "best_step": 0, "bad_evals": 0, "history": []}
+    state = {"step": 0, "top_score": -math.inf, "best_score": -math.inf, "best_step": 0, "bad_evals": 0, "history": []}
     best_weights = None
     checkpoint = checkpoint_dir / CHECKPOINT_FILE if checkpoint_dir else None
     if checkpoint and checkpoint.is_file():
@@ -184,11 +188,14 @@ def train(
             metrics["step"] = state["step"]
             metrics.update({f"loss_weight_{task}": weight for task, weight in weighting.learned_weights().items()})
             state["history"].append(metrics)
-            if metrics[selection_metric] > state["best_score"]:
-                state.update(best_score=metrics[selection_metric], best_step=state["step"], bad_evals=0)
-                best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            score = metrics[selection_metric]
+            if score > state.setdefault("top_score", state["best_score"]):  # a checkpoint from before it
+                state.update(top_score=score, bad_evals=0)
             else:
                 state["bad_evals"] += 1
+            if score >= state["top_score"] - config.selection_tolerance:  # kept: the latest near the top
+                state.update(best_score=score, best_step=state["step"])
+                best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
             progress.write(
                 f"{description} step {state['step']}: validation {selection_metric} {metrics[selection_metric]:.4f}"
             )

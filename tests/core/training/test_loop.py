@@ -6,6 +6,7 @@ import torch
 from mtassist.evaluation import evaluate_model
 from mtassist.inference import EmbeddedBy, TorchForward
 from mtassist.model.multitask import build_tiny_model
+from mtassist.training import loop
 from mtassist.training.config import TrainingConfig
 from mtassist.training.loop import CHECKPOINT_FILE, train
 
@@ -27,7 +28,17 @@ def test_training_stops_early_when_validation_does_not_improve(tiny_model, token
         max_steps=40, batch_size=4, learning_rate=0.0, head_learning_rate=0.0, eval_every=2, patience=2
     )
     result = train(tiny_model, tokenizer, toy_rows, toy_rows, config)
-    assert result.stopped_early and result.steps == 6 and result.best_step == 2
+    assert result.stopped_early and result.steps == 6
+    assert result.best_step == 6, "of equal scores, the latest weights are kept"
+
+
+def test_the_latest_weights_near_the_top_score_are_kept(tiny_model, tokenizer, toy_rows, monkeypatch):
+    scores = iter([0.5, 0.8, 0.79, 0.7, 0.75])  # validations at steps 2, 4, 6, 8, (10)
+    monkeypatch.setattr(loop, "evaluate_model", lambda *args, **kwargs: {"score": next(scores)})
+    config = TrainingConfig(max_steps=10, batch_size=4, eval_every=2, patience=2, selection_tolerance=0.02)
+    result = train(tiny_model, tokenizer, toy_rows, toy_rows, config)
+    assert result.stopped_early and result.steps == 8, "two validations below the top of 0.8: stop"
+    assert (result.best_step, result.best_score) == (6, 0.79), "0.79 is within 0.02 of the top, and later"
 
 
 def test_training_resumes_from_its_checkpoint(tiny_model, tokenizer, toy_rows, tmp_path):
@@ -95,8 +106,9 @@ def test_a_resumed_run_ends_as_the_uninterrupted_run(label_space, tokenizer, toy
 def test_the_best_step_can_be_chosen_by_one_heads_metric(tiny_model, tokenizer, toy_rows):
     config = TrainingConfig(max_steps=12, batch_size=4, eval_every=3, patience=10)
     result = train(tiny_model, tokenizer, toy_rows, toy_rows, config, selection_metric="sentiment_macro_f1")
-    best = max(result.history, key=lambda h: h["sentiment_macro_f1"])
-    assert result.best_score == best["sentiment_macro_f1"] and result.best_step == best["step"]
+    top = max(h["sentiment_macro_f1"] for h in result.history)
+    kept = [h for h in result.history if h["sentiment_macro_f1"] >= top - config.selection_tolerance][-1]
+    assert result.best_score == kept["sentiment_macro_f1"] and result.best_step == kept["step"]
 
 
 def test_validation_ranks_the_replies_its_reply_source_embeds(tiny_model, label_space, tokenizer, toy_rows):
