@@ -41,6 +41,8 @@ MAX_GROWTH = 2
 """`fit_to_home` grows a span by at most this many words on each side."""
 MIN_SIMILARITY = 0.75
 """Below this difflib ratio a spoken name stays as spoken."""
+SIMILAR_MEMO_SIZE = 4096
+"""Spoken texts whose closest name each KnownNames remembers (`KnownNames.closest`)."""
 RESOLVED_SLOTS: Mapping[str, str] = {"name": "names", "area": "areas", "floor": "floors"}
 """Slot name -> the context key of the names it resolves against."""
 _CONTEXT_KEYS = frozenset({"areas", "floors", "names", "area"})
@@ -54,6 +56,9 @@ class KnownNames:
     """One kind of name (entity names, areas or floors), indexed by folded text."""
 
     by_key: Mapping[str, str] = field(default_factory=dict)
+    _similar: dict[str, tuple[str, float] | None] = field(default_factory=dict, compare=False, repr=False)
+    """Spoken text -> its closest name, as found by similarity: a command's candidates and its
+    frame ask for the same text, and a home sends the same context with every request."""
 
     @classmethod
     def of(cls, names: Sequence[str]) -> KnownNames:
@@ -64,6 +69,13 @@ class KnownNames:
         key = fold_text(spoken)
         if key in self.by_key:
             return self.by_key[key], 1.0
+        if key not in self._similar:
+            if len(self._similar) >= SIMILAR_MEMO_SIZE:
+                self._similar.clear()
+            self._similar[key] = self._most_similar(key)
+        return self._similar[key]
+
+    def _most_similar(self, key: str) -> tuple[str, float] | None:
         found = difflib.get_close_matches(key, self.by_key, n=1, cutoff=MIN_SIMILARITY)
         if not found:
             return None

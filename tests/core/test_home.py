@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from mtassist.home import fit_to_home, parse_context, resolve_frame
+from mtassist.home import SIMILAR_MEMO_SIZE, KnownNames, fit_to_home, parse_context, resolve_frame
 
 HOME = json.dumps(
     {"areas": ["Kitchen", "Living Room"], "floors": ["Upstairs"], "area": "Living Room",
@@ -57,6 +57,16 @@ def test_a_home_of_a_thousand_names_resolves_in_a_few_milliseconds() -> None:
     per_request_ms = (time.perf_counter() - start) / 20 * 1000
     assert frame[0]["value"] == "Kitchen Lamp 17" and frame[1]["value"] == "Room 42"
     assert per_request_ms < 50, f"{per_request_ms:.1f} ms per request"
+
+
+def test_names_found_by_similarity_are_remembered_within_a_bound() -> None:
+    known = KnownNames.of(["Kitchen Lamp", "Hall Spot"])
+    first = known.closest("kichen lamp")
+    assert first is not None and first[0] == "Kitchen Lamp" and known.closest("Kichen  Lamp!") == first
+    for n in range(SIMILAR_MEMO_SIZE + 10):
+        known.closest(f"hall spot {n}")
+    assert len(known._similar) <= SIMILAR_MEMO_SIZE, "a long-lived home's memory stays bounded"
+    assert known.closest("hal spot") == ("Hall Spot", 0.941)
 
 
 def test_an_unknown_name_made_of_a_known_area_and_a_domain_word_becomes_both() -> None:
