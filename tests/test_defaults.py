@@ -18,6 +18,7 @@ from mtassist.training.config import (
     STUDENT_TASK_SAMPLING,
     STUDENT_TASK_WEIGHTS,
     TEACHER_EPOCHS,
+    TEACHER_TASK_SAMPLING,
     DistillationConfig,
     TrainingConfig,
 )
@@ -30,7 +31,8 @@ def test_run_options_take_their_defaults_from_the_config_classes():
     student = TrainingConfig.for_student(seed=1)
     assert (student.epochs, student.learning_rate, student.seed) == (STUDENT_EPOCHS, STUDENT_LEARNING_RATE, 1)
     assert (student.task_sampling, student.task_weights) == (STUDENT_TASK_SAMPLING, STUDENT_TASK_WEIGHTS)
-    assert TrainingConfig.for_student(task_sampling={}).task_sampling == {} == training.task_sampling
+    assert training.task_sampling == TEACHER_TASK_SAMPLING
+    assert TrainingConfig.for_student(task_sampling={}).task_sampling == {}
     assert DEFAULTS.batch_size == training.batch_size
     assert DEFAULTS.student_layers == DistillationConfig().student_layers
     assert DEFAULTS.latency_budget_ms == GateConfig().latency_budget_ms
