@@ -140,6 +140,32 @@ def _recall_of_100_line(metrics: dict[str, dict], baselines: dict[str, dict]) ->
     ]
 
 
+SINGLE_TASK_TOLERANCE = 0.01
+"""How far below its single-task baseline a teacher's metric may be (1 point)."""
+
+
+def _single_task_gap_line(teacher: dict[str, float], single_task: dict[str, float]) -> list[str]:
+    """The teacher's metrics more than SINGLE_TASK_TOLERANCE below the same head trained alone."""
+    if not single_task:
+        return []
+    tolerance = f"{SINGLE_TASK_TOLERANCE * 100:.0f} point"
+    below = [
+        f"{metric} {(teacher[metric] - value) * 100:+.1f}"
+        for _, metric in HEAD_METRICS
+        if (value := single_task.get(metric)) is not None
+        and metric in teacher
+        and teacher[metric] < value - SINGLE_TASK_TOLERANCE
+    ]
+    if not below:
+        return ["", f"Every teacher metric is within {tolerance} of its single-task baseline."]
+    return [
+        "",
+        f"Teacher metrics more than {tolerance} below the single-task baseline, in points: {', '.join(below)}"
+        f" (aim: none more than {tolerance} below; each task's share of the teacher's batches is"
+        " `TEACHER_TASK_SAMPLING`).",
+    ]
+
+
 def quality_markdown(figures: QualityFigures, command: str) -> str:
     """docs/QUALITY.md: provenance, then per head, per sentiment source and per intent."""
     models = [name for name in MODELS if name in figures.models]
@@ -182,6 +208,7 @@ def quality_markdown(figures: QualityFigures, command: str) -> str:
         "Single-task: the same pretrained encoder fine-tuned for that head alone, as many epochs over that",
         "head's rows as the teacher, same seed and settings"
         + (" (not run: `mtassist report quality --single-task`)." if not figures.single_task else "."),
+        *_single_task_gap_line(metrics.get("teacher", {}), figures.single_task),
         "",
         "## Sentiment macro-F1 per source",
         "",

@@ -60,6 +60,19 @@ def test_single_task_figures_fill_their_column():
     assert "| route | route_accuracy | 0.980 | 0.970 | 0.990 |  |  |" in report
     assert "| sentiment | sentiment_macro_f1 | 0.570 | 0.570 | 0.610 | 0.500 (VADER lexicon) |  |" in report
     assert "not run" not in report
+    assert (
+        "Teacher metrics more than 1 point below the single-task baseline, in points: sentiment_macro_f1 -4.0"
+        " (aim: none more than 1 point below; each task's share of the teacher's batches is"
+        " `TEACHER_TASK_SAMPLING`)." in report
+    )
+
+
+def test_the_report_says_when_every_head_is_within_a_point_of_its_single_task_baseline():
+    figures = _figures()
+    figures.single_task = {"route_accuracy": 0.985, "sentiment_macro_f1": 0.575}
+    report = quality_markdown(figures, "mtassist report quality --single-task")
+    assert "Every teacher metric is within 1 point of its single-task baseline." in report
+    assert "more than 1 point below" not in report
 
 
 def test_the_report_breaks_sentiment_down_by_source_and_intent_accuracy_by_intent():
