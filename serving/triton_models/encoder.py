@@ -10,11 +10,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import triton_python_backend_utils as pb_utils
 
 from mtassist.answers import BadRequest
 from mtassist.contracts import ONNX_INPUTS, TRITON_ENCODER_MODEL
+from mtassist.inference import onnx_session
 from mtassist.serving.layout import ONNX_MODEL_FILE, PARAM_INTRA_OP_THREADS
 from mtassist.serving.triton_models.common import error_response, input_array, parameter
 
@@ -24,11 +24,8 @@ HERE = Path(__file__).resolve().parent
 class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = int(parameter(config, PARAM_INTRA_OP_THREADS, "0"))
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # leave idle cores to the other stubs
-        self.session = ort.InferenceSession(str(HERE / ONNX_MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        threads = int(parameter(config, PARAM_INTRA_OP_THREADS, "0"))
+        self.session = onnx_session(HERE / ONNX_MODEL_FILE, threads, spin=False)  # idle cores go to the other stubs
         self.outputs = [output["name"] for output in config["output"]]
         self.sequence_outputs = {output["name"] for output in config["output"] if len(output["dims"]) > 1}
 
