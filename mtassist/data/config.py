@@ -23,8 +23,6 @@ class DatasetConfig:
     unseen_values_per_intent: int = 30
     world_questions_cap: int = 480
     noise_share: float = 0.3
-    renamed_share: float = 0.3
-    """Training commands that name an entity also copied with a made-up name (`data.renaming`)."""
     chitchat_cap: int = 2500
     chitchat_pairs_per_conversation: int = 2
     chatterbot_cap: int | None = None
@@ -44,9 +42,8 @@ class DatasetConfig:
         fractions = (self.train_fraction, self.validation_fraction, self.test_fraction)
         if min(fractions) <= 0 or abs(sum(fractions) - 1.0) > 1e-6:
             raise ValueError(f"split fractions must be positive and sum to 1, got {fractions}")
-        for name in ("noise_share", "renamed_share"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
+        if not 0.0 <= self.noise_share <= 1.0:
+            raise ValueError(f"noise_share must be between 0 and 1, got {self.noise_share}")
         caps = (self.sentiment_cap_per_corpus or 0, self.sentiment_test_cap_per_corpus, self.reply_test_rows)
         if min(caps) < 0:
             raise ValueError(

@@ -32,7 +32,6 @@ from mtassist.data import templates as intent_templates
 from mtassist.data.config import DatasetConfig
 from mtassist.data.frame_rules import derive_frame_rules
 from mtassist.data.noise import NOISY_ID_SUFFIX, noisy_rows
-from mtassist.data.renaming import RENAMED_ID_SUFFIX, renamed_rows
 from mtassist.data.rows import (
     chatterbot_rows,
     chitchat_rows,
@@ -74,17 +73,14 @@ class DatasetManifest:
 
 def build_labels(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """The label spaces (fixed ones from contracts, intents and slot tags from the templates), frame
-    rules and lexicon (the words of the training split's commands as written, without noise or
-    made-up names)."""
+    rules and lexicon (the words of the training split's commands as written, without noise)."""
     rows = list(rows)
     intents = set(intent_templates.intent_names())
     slot_names = set(intent_templates.slot_names())
     lexicon = words_of(
         row["text"]
         for row in rows
-        if row["split"] == SPLITS[0]
-        and row["route"] == ROUTE_COMMAND
-        and not row["id"].endswith((NOISY_ID_SUFFIX, RENAMED_ID_SUFFIX))
+        if row["split"] == SPLITS[0] and row["route"] == ROUTE_COMMAND and not row["id"].endswith(NOISY_ID_SUFFIX)
     )
     for row in rows:
         if row["intent"] not in (None, INTENT_NONE):
@@ -146,37 +142,22 @@ def collect_rows(config: DatasetConfig, cache_dir: Path) -> list[dict[str, Any]]
     held_out = held_out_reply_rows(config, rows)
     logger.info("held-out test message-reply pairs: %d rows", len(held_out))
     rows += held_out
-    rows += _renamed_training_copies(rows, config)
     rows += _noisy_training_copies(rows, config)
     rows.sort(key=lambda r: (ALL_SPLITS.index(r["split"]), r["id"]))
     return rows
 
 
-def _renamed_training_copies(rows: list[dict[str, Any]], config: DatasetConfig) -> list[dict[str, Any]]:
-    """Copies of some training commands with made-up entity names (`data.renaming`)."""
-    commands = [row for row in rows if row["split"] == SPLITS[0] and row["route"] == ROUTE_COMMAND]
-    copies = _new_texts(renamed_rows(commands, config.seed, config.renamed_share), rows)
-    logger.info("training commands copied with made-up names: %d rows", len(copies))
-    return copies
-
-
 def _noisy_training_copies(rows: list[dict[str, Any]], config: DatasetConfig) -> list[dict[str, Any]]:
-    """Noisy copies of some training rows with a route (`data.noise`)."""
+    """Noisy copies of some training rows with a route, none whose text is already in the dataset."""
     train = [row for row in rows if row["split"] == SPLITS[0] and row["route"] is not None]
-    copies = _new_texts(noisy_rows(train, config.seed, config.noise_share), rows)
-    logger.info("noisy training copies: %d rows", len(copies))
-    return copies
-
-
-def _new_texts(copies: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The copies whose text is in no row and no earlier copy."""
     known = {fold_text(row["text"]) for row in rows}
-    kept = []
-    for copy in copies:
+    copies = []
+    for copy in noisy_rows(train, config.seed, config.noise_share):
         if fold_text(copy["text"]) not in known:
             known.add(fold_text(copy["text"]))
-            kept.append(copy)
-    return kept
+            copies.append(copy)
+    logger.info("noisy training copies: %d rows", len(copies))
+    return copies
 
 
 def build_dataset(output_dir: Path, config: DatasetConfig, cache_dir: Path) -> DatasetManifest:

@@ -24,7 +24,6 @@ from mtassist.contracts import (
 )
 from mtassist.data.config import DatasetConfig
 from mtassist.data.dataset import build_dataset, collect_rows, count_rows, load_examples, load_labels, load_manifest
-from mtassist.data.renaming import name_words
 from mtassist.data.text import fold_text
 
 
@@ -105,21 +104,6 @@ def test_noisy_copies_are_training_rows_whose_spans_follow_the_noise(rows: list[
             assert slot["value"] == clean["value"]
             if "start" in slot:
                 assert row["text"][slot["start"] : slot["end"]] == slot["text"]
-
-
-def test_only_training_commands_have_made_up_names_and_the_lexicon_holds_none(
-    rows: list[dict], small_dataset: Path
-) -> None:
-    renamed = [row for row in rows if row["id"].endswith("~renamed")]
-    assert renamed and all(row["split"] == "train" and row["route"] == "command" for row in renamed)
-    for row in renamed:
-        assert all(row["text"][s["start"] : s["end"]] == s["text"] for s in row["slots"] if "start" in s)
-    made_up = {
-        word.lower() for row in renamed for s in row["slots"] if s["name"] == "name" for word in s["text"].split()
-    }
-    commands = [row["text"].lower() for row in rows if row["route"] == "command" and "~" not in row["id"]]
-    only_made_up = {word for word in made_up & set(name_words()) if not any(word in text for text in commands)}
-    assert only_made_up and only_made_up.isdisjoint(load_labels(small_dataset)["lexicon"])
 
 
 def test_no_text_appears_in_two_splits(rows: list[dict]) -> None:
