@@ -1,3 +1,7 @@
+"""ONNX Runtime sessions: the graph rewrites left out really are, and the graph computes the same."""
+
+from pathlib import Path
+
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -27,7 +31,7 @@ def _residual_layer_norm() -> bytes:
     return model.SerializeToString()
 
 
-def _optimized_ops(graph: bytes, disabled: list[str], tmp_path) -> list[str]:
+def _optimized_ops(graph: bytes, disabled: list[str], tmp_path: Path) -> list[str]:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
     options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
@@ -35,14 +39,14 @@ def _optimized_ops(graph: bytes, disabled: list[str], tmp_path) -> list[str]:
     return [node.op_type for node in onnx.load(options.optimized_model_filepath).graph.node]
 
 
-def test_the_disabled_optimizer_names_are_ones_onnx_runtime_knows(tmp_path):
+def test_the_disabled_optimizer_names_are_ones_onnx_runtime_knows(tmp_path: Path) -> None:
     # ONNX Runtime ignores a name it does not know: a renamed rewrite would silently come back.
     graph = _residual_layer_norm()
     assert "SkipLayerNormalization" in _optimized_ops(graph, [], tmp_path)
     assert _optimized_ops(graph, list(DISABLED_OPTIMIZERS), tmp_path) == ["Add", "LayerNormalization"]
 
 
-def test_a_session_without_the_fusion_computes_the_layer_norm():
+def test_a_session_without_the_fusion_computes_the_layer_norm() -> None:
     rng = np.random.default_rng(0)
     x, y = (rng.normal(size=(1, 4, 8)).astype(np.float32) for _ in range(2))
     (out,) = onnx_session(_residual_layer_norm()).run(None, {"x": x, "y": y})
