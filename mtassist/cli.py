@@ -67,6 +67,19 @@ def _add_location_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tracking-uri", help="MLflow tracking URI (default sqlite in the state folder)")
 
 
+def _named_run(command: str, args: argparse.Namespace) -> str:
+    """The command as a report names it, with the run it measured when one was named."""
+    return f"{command} --run {args.run}" if args.run else command
+
+
+def _add_run_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--run",
+        help="the local pipeline run to measure: its folder under <home>/pipeline-runs, or a path "
+        "(default the newest finished one, which may be a run the gate refused)",
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from mtassist.pipelines.runner import run_locally
 
@@ -208,7 +221,7 @@ def quality_command(args: argparse.Namespace) -> str:
         + ([f"--home {args.home}"] if args.home else [])
         + ([f"--output {args.output}"] if args.output != QUALITY_REPORT else [])
     )
-    return " ".join(["mtassist report quality", *options])
+    return " ".join([_named_run("mtassist report quality", args), *options])
 
 
 def cmd_report_quality(args: argparse.Namespace) -> int:
@@ -219,7 +232,7 @@ def cmd_report_quality(args: argparse.Namespace) -> int:
     from mtassist.report import log_to_mlflow, quality_figures, quality_markdown
 
     settings = _settings(args)
-    run = latest_local_run(settings)
+    run = latest_local_run(settings, args.run)
     max_length = json.loads((run["teacher"] / MODEL_RUN_FILE).read_text())[CARD_MAX_LENGTH]
     print(f"quality report on the pipeline run in {run['evaluation'].parent.parent}", flush=True)
     single_task = None
@@ -251,13 +264,13 @@ def cmd_report_distillation(args: argparse.Namespace) -> int:
     from mtassist.training.config import DistillationConfig, TrainingConfig
 
     settings = _settings(args)
-    run = latest_local_run(settings)
+    run = latest_local_run(settings, args.run)
     print(f"distillation report on the teacher of the pipeline run in {run['teacher'].parent.parent}", flush=True)
     use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
     training = TrainingConfig.for_student(epochs=args.epochs, batch_size=DEFAULTS.batch_size, seed=DEFAULTS.seed)
     choices = args.layers or list(LAYER_CHOICES)
     figures = compare_layer_choices(run["dataset"], run["teacher"], choices, training, DistillationConfig())
-    command = "mtassist report distillation " + " ".join(f"--layers {choice}" for choice in choices)
+    command = _named_run("mtassist report distillation", args) + "".join(f" --layers {c}" for c in choices)
     markdown = layer_choice_markdown(figures, command, _machine())
     write_section(Path(args.output), markdown, heading="# mtassist distillation")
     print(f"written to {args.output}; logged to MLflow as run {log_to_mlflow(figures, markdown)}")
@@ -270,10 +283,10 @@ def cmd_bench_serve(args: argparse.Namespace) -> int:
     from mtassist.serving.bench_serve import bench_serve, figures_json, figures_markdown, targets
 
     settings = _settings(args)
-    run = latest_local_run(settings)
+    run = latest_local_run(settings, args.run)
     print(f"bench serve on the pipeline run in {run['bundle'].parent.parent}", flush=True)
     figures = bench_serve(run["bundle"], run["teacher"], run["dataset"], settings.cache_dir)
-    markdown = figures_markdown(figures, "mtassist bench serve", _machine())
+    markdown = figures_markdown(figures, _named_run("mtassist bench serve", args), _machine())
     write_section(Path(args.output), markdown)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(figures_json(figures))
@@ -302,10 +315,10 @@ def cmd_bench_model(args: argparse.Namespace) -> int:
     from mtassist.registry import use_tracking
 
     settings = _settings(args)
-    run = latest_local_run(settings)
+    run = latest_local_run(settings, args.run)
     print(f"bench model on the pipeline run in {run['dataset'].parent.parent}", flush=True)
     figures = bench_models(run["dataset"], {"teacher": run["teacher"], "student": run["student"]})
-    markdown = figures_markdown(figures, "mtassist bench model", _machine())
+    markdown = figures_markdown(figures, _named_run("mtassist bench model", args), _machine())
     write_section(Path(args.output), markdown)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps([asdict(f) for f in figures], indent=1) + "\n")
@@ -447,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_commands = report.add_subparsers(dest="report_command", required=True)
     quality = report_commands.add_parser("quality", help="every head beside classical baselines: docs/QUALITY.md")
     _add_location_options(quality)
+    _add_run_option(quality)
     quality.add_argument("--output", default=QUALITY_REPORT, help=f"where the Markdown goes (default {QUALITY_REPORT})")
     quality.add_argument(
         "--single-task", action="store_true", help="also fine-tune each head alone (five trainings: minutes on a CPU)"
@@ -457,6 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
         "distillation", help="students from different teacher layers, side by side: docs/DISTILLATION.md"
     )
     _add_location_options(distillation)
+    _add_run_option(distillation)
     distillation.add_argument(
         "--layers",
         action="append",
@@ -472,9 +487,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmarks on this machine")
     bench_commands = bench.add_subparsers(dest="bench_command", required=True)
     bench_model = bench_commands.add_parser(
-        "model", help="teacher and student in PyTorch, ONNX Runtime FP32 and INT8 (latest local run)"
+        "model", help="teacher and student in PyTorch, ONNX Runtime FP32 and INT8 (newest local run, or --run)"
     )
     _add_location_options(bench_model)
+    _add_run_option(bench_model)
     bench_model.add_argument(
         "--output", default="docs/BENCHMARKS.md", help="Markdown file whose model section is written"
     )
@@ -484,6 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="assistant and the ensemble over gRPC, in process and the teacher in PyTorch; deploy under load"
     )
     _add_location_options(bench_serve)
+    _add_run_option(bench_serve)
     bench_serve.add_argument(
         "--output", default="docs/BENCHMARKS.md", help="Markdown file whose serving section is written"
     )

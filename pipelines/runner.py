@@ -134,14 +134,15 @@ def submit(host: str, arguments: dict[str, object], experiment: str = MLFLOW_EXP
     return run.run_id
 
 
-def latest_local_run(settings: Settings) -> dict[str, Path]:
-    """The artifacts of the newest finished local run: "dataset", "evaluation", "teacher", "student", "bundle".
+def latest_local_run(settings: Settings, run: str | None = None) -> dict[str, Path]:
+    """The artifacts of a finished local run: "dataset", "evaluation", "teacher", "student", "bundle".
 
     kfp's local runner writes `<pipeline root>/<run>/<task>/<artifact>`; a run counts when its
-    evaluate step wrote its evaluation.
+    evaluate step wrote its evaluation. `run` names one (its folder under the pipeline root, or
+    any path to it); default the newest.
 
     Raises:
-        PipelineFailed: when no local run has got that far.
+        PipelineFailed: when no local run has got that far, or the named one has not.
     """
     wanted = {
         "dataset": ("ingest", "dataset"),
@@ -151,7 +152,16 @@ def latest_local_run(settings: Settings) -> dict[str, Path]:
         "bundle": ("export", "bundle"),
     }
     runs = sorted(settings.pipeline_root.glob("*/evaluate/evaluation"), key=lambda p: p.stat().st_mtime, reverse=True)
-    if not runs:
+    if run is not None:
+        run_dir = Path(run) if Path(run).is_dir() else settings.pipeline_root / run
+        if not (run_dir / "evaluate" / "evaluation").exists():
+            finished = ", ".join(path.parent.parent.name for path in runs[:5]) or "none"
+            raise PipelineFailed(
+                f"{run} is not a finished local pipeline run (no evaluate/evaluation in {run_dir}); "
+                f"the newest finished ones under {settings.pipeline_root}: {finished}"
+            )
+    elif not runs:
         raise PipelineFailed(f"no finished local pipeline run under {settings.pipeline_root}: run `mtassist run` first")
-    run_dir = runs[0].parent.parent
+    else:
+        run_dir = runs[0].parent.parent
     return {name: run_dir / task / artifact for name, (task, artifact) in wanted.items()}

@@ -98,6 +98,19 @@ def test_the_quality_report_names_the_options_that_rewrite_it():
         command("--home", ".mtassist-full", "--output", "docs/QUALITY-full.md")
         == "mtassist report quality --home .mtassist-full --output docs/QUALITY-full.md"
     )
+    assert command("--run", "mtassist-training-1") == "mtassist report quality --run mtassist-training-1"
+
+
+def test_a_named_run_that_did_not_finish_is_refused_naming_the_finished_ones(tmp_path, capsys):
+    finished = tmp_path / "pipeline-runs" / "mtassist-training-1"
+    (finished / "evaluate" / "evaluation").mkdir(parents=True)
+    (tmp_path / "pipeline-runs" / "mtassist-training-2" / "ingest").mkdir(parents=True)
+    output = tmp_path / "BENCHMARKS.md"
+    argv = ["bench", "model", "--home", str(tmp_path), "--run", "mtassist-training-2", "--output", str(output)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "mtassist-training-2 is not a finished local pipeline run" in err
+    assert err.endswith(": mtassist-training-1") and not output.exists()
 
 
 def test_report_quality_takes_the_single_task_flag():
