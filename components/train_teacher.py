@@ -10,6 +10,7 @@ def train_teacher(
     cache_dir: str,
     tracking_uri: str,
     epochs: float,
+    loss_weighting: str,
     max_steps: int,
     batch_size: int,
     seed: int,
@@ -23,7 +24,9 @@ def train_teacher(
     from mtassist.training.config import TrainingConfig
 
     settings = open_tracking(tracking_uri)
-    config = TrainingConfig(epochs=epochs, max_steps=max_steps or None, batch_size=batch_size, seed=seed)
+    config = TrainingConfig(
+        epochs=epochs, loss_weighting=loss_weighting, max_steps=max_steps or None, batch_size=batch_size, seed=seed
+    )
     record = run_step(
         Path(dataset.path),
         Path(teacher.path),

@@ -234,6 +234,17 @@ def figures_markdown(figures: Sequence[VariantFigures], command: str, machine: s
     return "\n".join(lines) + "\n"
 
 
+def read_section(path: Path, title: str) -> str | None:
+    """The section of the Markdown file at `path` that starts with the line `title`, up to the next
+    `## ` heading; None where the file or the section is missing."""
+    text = path.read_text() if path.is_file() else ""
+    start = text.find(title + "\n")
+    if start < 0:
+        return None
+    following = text.find("\n## ", start + len(title))
+    return text[start : following + 1 if following >= 0 else len(text)].rstrip("\n") + "\n"
+
+
 def write_section(path: Path, section: str, heading: str = "# mtassist benchmarks") -> None:
     """Put `section` into the Markdown file at `path`, replacing the section of the same title;
     a new file starts with `heading`."""

@@ -36,6 +36,7 @@ from mtassist.data.config import DATA_SIZES
 from mtassist.layer_choice import LAYER_CHOICES
 from mtassist.options import DEFAULTS, RunOptions
 from mtassist.settings import Settings
+from mtassist.training.config import LOSS_WEIGHTINGS
 
 RUN_SUMMARY = "last-run.json"
 """Written by `mtassist run` into the state folder: wall time, options, served version, answers."""
@@ -88,6 +89,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         teacher_epochs=args.teacher_epochs,
         student_epochs=args.student_epochs,
+        teacher_loss_weighting=args.teacher_loss_weighting,
         max_steps=args.max_steps,
         batch_size=args.batch_size,
         student_layers=args.student_layers,
@@ -225,11 +227,14 @@ def quality_command(args: argparse.Namespace) -> str:
 
 
 def cmd_report_quality(args: argparse.Namespace) -> int:
+    from mtassist.bench_model import read_section
     from mtassist.contracts import CARD_MAX_LENGTH, MODEL_RUN_FILE
     from mtassist.model.source import resolve_model_source
     from mtassist.pipelines.runner import latest_local_run
     from mtassist.registry import use_tracking
     from mtassist.report import log_to_mlflow, quality_figures, quality_markdown
+    from mtassist.weighting_comparison import SECTION as WEIGHTING_SECTION
+    from mtassist.weighting_comparison import dataset_marker
 
     settings = _settings(args)
     run = latest_local_run(settings, args.run)
@@ -247,12 +252,42 @@ def cmd_report_quality(args: argparse.Namespace) -> int:
         run["dataset"], run["evaluation"], encoder_dir, max_length, single_task,
         {"teacher": run["teacher"], "student": run["student"]},
     )  # fmt: skip
-    markdown = quality_markdown(figures, quality_command(args))
     output = Path(args.output)
+    weighting = read_section(output, WEIGHTING_SECTION)
+    if weighting is not None and dataset_marker(figures.dataset_version) not in weighting:
+        weighting = None  # measured on another dataset
+    markdown = quality_markdown(figures, quality_command(args), weighting)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(markdown)
     use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
     print(f"written to {output}; logged to MLflow as run {log_to_mlflow(figures, markdown)}")
+    return 0
+
+
+def cmd_report_weighting(args: argparse.Namespace) -> int:
+    from mtassist.bench_model import write_section
+    from mtassist.data.dataset import load_manifest
+    from mtassist.pipelines.runner import latest_local_run
+    from mtassist.registry import use_tracking
+    from mtassist.training.config import TrainingConfig
+    from mtassist.weighting_comparison import compare_weightings, log_to_mlflow, weighting_markdown
+
+    settings = _settings(args)
+    run = latest_local_run(settings, args.run)
+    print(f"weighting report on the dataset of the pipeline run in {run['teacher'].parent.parent}", flush=True)
+    use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
+    evaluation = json.loads(run["evaluation"].read_text())
+    weightings = args.weighting or list(LOSS_WEIGHTINGS)
+    config = TrainingConfig(epochs=DEFAULTS.teacher_epochs, batch_size=DEFAULTS.batch_size, seed=DEFAULTS.seed)
+    figures = compare_weightings(
+        run["dataset"], run["teacher"], evaluation["models"]["teacher"]["metrics"], weightings, config,
+        settings.cache_dir,
+    )  # fmt: skip
+    command = _named_run("mtassist report weighting", args) + "".join(f" --weighting {w}" for w in weightings)
+    markdown = weighting_markdown(figures, command, _machine(), load_manifest(run["dataset"])["version"])
+    write_section(Path(args.output), markdown, heading="# mtassist quality")
+    print("\n" + markdown)
+    print(f"written to {args.output}; logged to MLflow as run {log_to_mlflow(figures, markdown)}")
     return 0
 
 
@@ -406,6 +441,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--teacher-epochs", type=float, default=DEFAULTS.teacher_epochs)
     run.add_argument("--student-epochs", type=float, default=DEFAULTS.student_epochs)
     run.add_argument(
+        "--teacher-loss-weighting",
+        choices=LOSS_WEIGHTINGS,
+        default=DEFAULTS.teacher_loss_weighting,
+        help="how the teacher combines its heads' losses (default %(default)s; compare them with "
+        "mtassist report weighting)",
+    )
+    run.add_argument(
         "--max-steps", type=int, default=DEFAULTS.max_steps, help="cap on training steps per model (0: by epochs)"
     )
     run.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
@@ -466,6 +508,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--single-task", action="store_true", help="also fine-tune each head alone (five trainings: minutes on a CPU)"
     )
     quality.set_defaults(handler=cmd_report_quality)
+
+    weighting = report_commands.add_parser(
+        "weighting", help="one teacher per loss weighting, side by side: a section of docs/QUALITY.md"
+    )
+    _add_location_options(weighting)
+    _add_run_option(weighting)
+    weighting.add_argument(
+        "--weighting",
+        action="append",
+        choices=LOSS_WEIGHTINGS,
+        help=f"a loss weighting to compare (repeatable; default {' '.join(LOSS_WEIGHTINGS)}); the run's own "
+        "teacher stands for its weighting, each other one trains a teacher (minutes on a CPU)",
+    )
+    weighting.add_argument(
+        "--output", default=QUALITY_REPORT, help=f"where the Markdown goes (default {QUALITY_REPORT})"
+    )
+    weighting.set_defaults(handler=cmd_report_weighting, weighting=None)
 
     distillation = report_commands.add_parser(
         "distillation", help="students from different teacher layers, side by side: docs/DISTILLATION.md"

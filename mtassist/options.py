@@ -25,6 +25,8 @@ class RunOptions:
     seed: int = DEFAULT_SEED
     teacher_epochs: float = TEACHER_EPOCHS
     student_epochs: float = STUDENT_EPOCHS
+    teacher_loss_weighting: str = _TRAINING.loss_weighting
+    """How the teacher combines its heads' losses: one of `training.weighting.LOSS_WEIGHTINGS`."""
     max_steps: int = 0
     """A cap on training steps per model; 0 trains by epochs."""
     batch_size: int = _TRAINING.batch_size

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mtassist.contracts import DATASET_MANIFEST, MODEL_RUN_FILE, TASKS
+from mtassist.weighting_comparison import SECTION as WEIGHTING_SECTION
 
 if TYPE_CHECKING:
     from mtassist.training.config import TrainingConfig
@@ -166,8 +167,9 @@ def _single_task_gap_line(teacher: dict[str, float], single_task: dict[str, floa
     ]
 
 
-def quality_markdown(figures: QualityFigures, command: str) -> str:
-    """docs/QUALITY.md: provenance, then per head, per sentiment source and per intent."""
+def quality_markdown(figures: QualityFigures, command: str, weighting_section: str | None = None) -> str:
+    """docs/QUALITY.md: provenance, then per head, per sentiment source and per intent; last the
+    loss-weighting comparison, `weighting_section` as `mtassist report weighting` wrote it."""
     models = [name for name in MODELS if name in figures.models]
     metrics = {name: figures.models[name]["metrics"] for name in models}
     baseline_of = {
@@ -229,13 +231,18 @@ def quality_markdown(figures: QualityFigures, command: str) -> str:
         rows = next(cells[intent]["rows"] for cells in per_intent.values() if intent in cells)
         cells = " | ".join(_cell(per_intent[name].get(intent, {}).get("accuracy")) for name in models)
         lines.append(f"| {intent} | {rows} | {cells} |")
-    lines += [
+    lines += ["", weighting_section or _NO_WEIGHTING_SECTION]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+_NO_WEIGHTING_SECTION = "\n".join(
+    [
+        WEIGHTING_SECTION,
         "",
-        "## Not measured yet",
-        "",
-        "The loss-weighting comparison is not in this report.",
+        "Not measured on this dataset yet: `mtassist report weighting` trains a teacher per loss weighting and "
+        "writes this section.",
     ]
-    return "\n".join(lines) + "\n"
+)
 
 
 def _training_lines(figures: QualityFigures) -> list[str]:

@@ -12,7 +12,13 @@ from pathlib import Path
 
 from transformers import PreTrainedTokenizerBase
 
-from mtassist.contracts import CARD_DATASET_VERSION, CARD_MAX_LENGTH, CARD_MODEL_SOURCE, CARD_TEACHER_RUN_ID
+from mtassist.contracts import (
+    CARD_DATASET_VERSION,
+    CARD_LOSS_WEIGHTING,
+    CARD_MAX_LENGTH,
+    CARD_MODEL_SOURCE,
+    CARD_TEACHER_RUN_ID,
+)
 from mtassist.data.dataset import load_labels, load_manifest, rows_by_split
 from mtassist.inference import EmbeddedBy, ReplySource, TorchForward
 from mtassist.labels import LabelSpace
@@ -45,7 +51,9 @@ def train_teacher(
         "train_teacher", model, load_tokenizer(source), dataset_dir, output_dir, config,
         tags={CARD_DATASET_VERSION: version},
         params={"model_source": model_source, "layers": model.num_layers},
-        record={CARD_DATASET_VERSION: version, CARD_MODEL_SOURCE: model_source},
+        record={
+            CARD_DATASET_VERSION: version, CARD_MODEL_SOURCE: model_source, CARD_LOSS_WEIGHTING: config.loss_weighting
+        },
         loss_fn=hard_label_loss(config.response_scale, anchor),
     )  # fmt: skip
 

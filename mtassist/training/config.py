@@ -68,6 +68,8 @@ is off: at four passes it pulled the student towards the training pairs, and its
 replies fell to 95% of the teacher's; learning the reply space from the teacher alone
 (`kd_embedding`, `kd_reply_ranking`, `kd_bank_ranking`) kept 97% there, and keeps 90% on the
 1,200 test replies of dataset 74f05a5d6fc4 (docs/QUALITY.md)."""
+LOSS_WEIGHTINGS: tuple[str, ...] = ("static", "uncertainty", "pcgrad")
+"""How a batch's loss terms become one total: `training.weighting`."""
 EVALUATIONS_PER_RUN = 8
 """How often a run validates when `eval_every` is 0: often enough for early stopping to stop."""
 
@@ -89,7 +91,8 @@ class TrainingConfig:
     task_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
     """Static weight per loss term (1 when absent)."""
     loss_weighting: str = "static"
-    """"static" (task_weights) or "uncertainty" (one learned scale per head): `training.weighting`."""
+    """"static" (task_weights), "uncertainty" (one learned scale per head) or "pcgrad" (the heads'
+    conflicting gradients projected apart): `training.weighting`."""
     loss_weighting_learning_rate: float = 0.02
     """Learning rate of the learned scales: a few hundred steps must be enough for them to move."""
     response_scale: float = 20.0

@@ -31,6 +31,7 @@ from mtassist.slots import IGNORE_INDEX
 from mtassist.training.anchor import EmbeddingAnchor
 from mtassist.training.batches import Batch, Collator, TaskSampler, task_pools
 from mtassist.training.config import EVALUATIONS_PER_RUN, TrainingConfig
+from mtassist.training.gradient_surgery import backward_with_surgery
 from mtassist.training.hardware import prepare_hardware
 from mtassist.training.validation import validation_sample
 from mtassist.training.weighting import LossWeighting
@@ -170,9 +171,12 @@ def train(
             losses = loss_fn(model, collate(rows, task).to(hardware.device))
             if not losses:
                 raise ValueError(f"the loss function gave no term for a batch drawn for {task!r}")
-            total = weighting(losses)
+            terms = weighting.terms(losses)
         optimizer.zero_grad(set_to_none=True)
-        scaler.scale(total).backward()
+        if weighting.method == "pcgrad":
+            backward_with_surgery(model, terms, scaler.scale)
+        else:
+            scaler.scale(sum(terms.values())).backward()
         scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         scaler.step(optimizer)

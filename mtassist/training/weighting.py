@@ -4,7 +4,9 @@
 - `uncertainty`: Kendall, Gal and Cipolla (2018): each head's term is scaled by exp(-s) and s is
   added, with s = log(sigma^2) learned per head, so a head whose loss stays high is weighed down
   and one that is learned is weighed up, without hand-set weights. Terms that are not a head's
-  (distillation terms, the reply anchor) keep their static weight.
+  (distillation terms, the reply anchor) keep their static weight;
+- `pcgrad`: the static terms, with the heads' gradients on the shared encoder projected where
+  they conflict (`training.gradient_surgery`): the loop calls its backward pass.
 
 A static weight moves the balance between terms of the same batch: route, intent and slots on
 command rows, a head's hard and distilled terms, replies and their anchor. It does little for a
@@ -20,8 +22,7 @@ import torch
 from torch import nn
 
 from mtassist.contracts import TASKS
-
-LOSS_WEIGHTINGS: tuple[str, ...] = ("static", "uncertainty")
+from mtassist.training.config import LOSS_WEIGHTINGS
 
 
 class LossWeighting(nn.Module):
@@ -38,13 +39,20 @@ class LossWeighting(nn.Module):
 
     def forward(self, losses: dict[str, torch.Tensor]) -> torch.Tensor:
         total = torch.zeros((), device=next(iter(losses.values())).device)
+        for value in self.terms(losses).values():
+            total = total + value
+        return total
+
+    def terms(self, losses: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Each term as it enters the total: weighted, and scaled where a scale is learned."""
+        weighted = {}
         for name, value in losses.items():
             value = self.static_weights.get(name, 1.0) * value
             if name in self.log_variances:
                 log_variance = self.log_variances[name]
                 value = torch.exp(-log_variance) * value + log_variance
-            total = total + value
-        return total
+            weighted[name] = value
+        return weighted
 
     def learned_weights(self) -> dict[str, float]:
         """exp(-s) per head: the weight each head's loss has now (empty for `static`)."""

@@ -30,6 +30,7 @@ def test_the_run_record_names_the_run_the_dataset_and_the_source(teacher, ingest
     assert model.metadata["run_id"] == run_id
     assert model.metadata["dataset_version"] == ingested[1]
     assert model.metadata["model_source"] == str(tiny_encoder_dir)
+    assert model.metadata["loss_weighting"] == "pcgrad"
     assert 1 <= model.metadata["best_step"] <= model.metadata["steps"] <= TINY_STEPS
 
 
@@ -38,6 +39,7 @@ def test_the_mlflow_run_holds_parameters_validation_metrics_and_lineage(teacher,
     assert run.data.tags["mtassist.step"] == "train_teacher"
     assert run.data.tags["dataset_version"] == ingested[1]
     assert run.data.params["layers"] == "2" and run.data.params["max_steps"] == str(TINY_STEPS)
+    assert run.data.params["loss_weighting"] == "pcgrad"
     assert "validation_score" in run.data.metrics and "best_validation_score" in run.data.metrics
 
 
@@ -46,19 +48,21 @@ def test_a_model_directory_without_config_is_refused_naming_it(ingested, source_
     with pytest.raises(ModelSourceError, match="not-a-model has no config.json"):
         train_teacher.python_func(
             dataset=ingested[0], model_source=str(tmp_path / "not-a-model"), cache_dir=str(source_cache),
-            tracking_uri=store.tracking_uri, epochs=1.0, max_steps=1, batch_size=8, seed=13,
+            tracking_uri=store.tracking_uri, epochs=1.0, loss_weighting="static", max_steps=1, batch_size=8, seed=13,
             teacher=Model(uri=str(tmp_path / "teacher")),
         )  # fmt: skip
 
 
 def test_the_same_seed_trains_the_same_teacher(teacher, ingested, tiny_encoder_dir, source_cache, store, tmp_path):
-    """Same commit, data and seed on the CPU: the same validation scores and the same weights."""
+    """Same commit, data and seed on the CPU: the same validation scores and the same weights (with
+    pcgrad, whose projection order is drawn at random)."""
     import torch
 
     again = Model(uri=str(tmp_path / "teacher"))
     train_teacher.python_func(
         dataset=ingested[0], model_source=str(tiny_encoder_dir), cache_dir=str(source_cache),
-        tracking_uri=store.tracking_uri, epochs=1.0, max_steps=TINY_STEPS, batch_size=8, seed=13, teacher=again,
+        tracking_uri=store.tracking_uri, epochs=1.0, loss_weighting="pcgrad", max_steps=TINY_STEPS, batch_size=8,
+        seed=13, teacher=again,
     )  # fmt: skip
     assert again.metadata["best_validation_score"] == teacher[0].metadata["best_validation_score"]
     first = torch.load(Path(teacher[0].path) / MODEL_HEADS_FILE, weights_only=True)

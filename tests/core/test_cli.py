@@ -25,6 +25,13 @@ def test_run_help_lists_the_training_knobs(capsys):
     out = capsys.readouterr().out
     for option in ("--data-size", "--teacher-epochs", "--student-epochs", "--max-steps", "--student-layers"):
         assert option in out
+    assert "--teacher-loss-weighting {static,uncertainty,pcgrad}" in out
+
+
+def test_an_unknown_loss_weighting_is_refused_naming_the_choices(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--teacher-loss-weighting", "gradnorm"])
+    assert "choose from 'static', 'uncertainty', 'pcgrad'" in capsys.readouterr().err
 
 
 def test_ask_without_a_server_says_how_to_start_one_in_one_line(capsys):
@@ -139,3 +146,15 @@ def test_report_distillation_without_a_finished_run_says_to_run_the_pipeline(tmp
     assert main(["report", "distillation", "--home", str(tmp_path), "--output", str(tmp_path / "D.md")]) == 1
     assert "mtassist run" in capsys.readouterr().err.strip().splitlines()[-1]
     assert not (tmp_path / "D.md").exists()
+
+
+def test_report_weighting_compares_every_weighting_unless_told():
+    assert build_parser().parse_args(["report", "weighting"]).weighting is None
+    told = build_parser().parse_args(["report", "weighting", "--weighting", "pcgrad", "--weighting", "static"])
+    assert told.weighting == ["pcgrad", "static"]
+
+
+def test_report_weighting_without_a_finished_run_says_to_run_the_pipeline(tmp_path, capsys):
+    assert main(["report", "weighting", "--home", str(tmp_path), "--output", str(tmp_path / "Q.md")]) == 1
+    assert "mtassist run" in capsys.readouterr().err.strip().splitlines()[-1]
+    assert not (tmp_path / "Q.md").exists()

@@ -80,7 +80,16 @@ def test_the_report_breaks_sentiment_down_by_source_and_intent_accuracy_by_inten
     assert "| vader-movies | 0.610 | 0.610 | 0.440 |" in report
     assert report.index("| vader-movies |") < report.index("| all | 0.570 | 0.570 | 0.500 |")
     assert "| HassTurnOn | 12 | 0.750 | 0.750 |" in report
-    assert "## Not measured yet" in report
+
+
+def test_the_report_ends_with_the_weighting_comparison_or_says_how_to_measure_it():
+    without = quality_markdown(_figures(), "mtassist report quality")
+    assert without.split("\n## ")[-1].startswith("Loss weighting\n")
+    assert "`mtassist report weighting`" in without
+    section = "## Loss weighting\n\n| weighting | score |\n|---|---|\n| pcgrad | 0.700 |\n"
+    with_section = quality_markdown(_figures(), "mtassist report quality", section)
+    assert with_section.endswith("\n\n" + section)
+    assert with_section.count("## Loss weighting") == 1
 
 
 def test_the_commands_table_shows_each_split_beside_hassil():

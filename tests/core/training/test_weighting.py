@@ -27,7 +27,7 @@ def test_uncertainty_weighting_starts_as_the_plain_sum_and_weighs_down_a_high_lo
 
 
 def test_an_unknown_weighting_names_the_choices():
-    with pytest.raises(ValueError, match="choose from static, uncertainty"):
+    with pytest.raises(ValueError, match="choose from static, uncertainty, pcgrad"):
         LossWeighting("gradnorm")
 
 
