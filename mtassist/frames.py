@@ -209,6 +209,14 @@ class FrameRules:
         names = frozenset(spoken) - {"domain"}
         return any(s.required <= names <= s.spoken for s in signatures)
 
+    def required_slots(self, intent: str) -> frozenset[str]:
+        """The slot names every template of the intent speaks, `domain` aside (its cue word can be
+        implied); none where the rules know no signature for the intent."""
+        signatures = self.signatures.get(intent)
+        if not signatures:
+            return frozenset()
+        return frozenset.intersection(*(signature.required for signature in signatures)) - {"domain"}
+
     def names_domain(self, intent: str, domain: str) -> bool:
         """Whether the intent's templates name an entity of this domain (True where they name any)."""
         domains = self.name_domains.get(intent)

@@ -92,20 +92,41 @@ def _bio_tables(tags: tuple[str, ...], allowed: frozenset[str] | None) -> tuple[
     return blocked, inside, np.where(transition, 0.0, -np.inf)
 
 
-def _viterbi(scores: np.ndarray, tags: Sequence[str], allowed: Collection[str] | None) -> tuple[list[int], float]:
-    """The best tag id per word under BIO constraints, and its log-probability; (W, K) log-probabilities in."""
+def _viterbi(
+    scores: np.ndarray, tags: Sequence[str], allowed: Collection[str] | None, required: Sequence[str] = ()
+) -> tuple[list[int], float]:
+    """The best tag id per word under BIO constraints, with a span of every `required` name, and its
+    log-probability (-inf where no path has them all); (W, K) log-probabilities in.
+
+    A state is a tag and the set of required names begun so far (a bit each), so the search stays
+    exact: 2 ** len(required) times the tags.
+    """
     blocked, inside, penalty = _bio_tables(tuple(tags), None if allowed is None else frozenset(allowed))
     scores = np.where(blocked, -np.inf, scores)
-    best = np.where(inside, -np.inf, scores[0])
+    n_tags, n_sets = len(tags), 1 << len(required)
+    bits = np.array([1 << required.index(tag[2:]) if tag[:2] == "B-" and tag[2:] in required else 0 for tag in tags])
+    tag_ids = np.arange(n_tags)
+    best = np.full((n_sets, n_tags), -np.inf)
+    best[bits, tag_ids] = np.where(inside, -np.inf, scores[0])
     back = []
     for word in range(1, len(scores)):
-        candidates = best[:, None] + penalty  # (from, to)
-        back.append(candidates.argmax(axis=0))
-        best = candidates.max(axis=0) + scores[word]
-    path = [int(best.argmax())]
+        following = np.full((n_sets, n_tags), -np.inf)
+        pointers = np.zeros((n_sets, n_tags), dtype=int)
+        for seen in range(n_sets):
+            candidates = best[seen][:, None] + penalty  # (from, to)
+            values = candidates.max(axis=0) + scores[word]
+            target = (seen | bits, tag_ids)
+            better = values > following[target]
+            following[target] = np.where(better, values, following[target])
+            pointers[target] = np.where(better, seen * n_tags + candidates.argmax(axis=0), pointers[target])
+        back.append(pointers)
+        best = following
+    state = (n_sets - 1) * n_tags + int(best[n_sets - 1].argmax())
+    path = [state % n_tags]
     for pointers in reversed(back):
-        path.append(int(pointers[path[-1]]))
-    return path[::-1], float(best.max())
+        state = int(pointers[state // n_tags, state % n_tags])
+        path.append(state % n_tags)
+    return path[::-1], float(best[n_sets - 1].max())
 
 
 @dataclass(frozen=True)
@@ -126,11 +147,20 @@ class SlotScores:
         scores = log_softmax(slot_logits[[word[0] for word in grouped]].astype(np.float64)) if grouped else None
         return cls(text, offsets, grouped, scores, tuple(tags))
 
-    def best(self, allowed: Collection[str] | None = None) -> tuple[list[dict[str, Any]], float]:
-        """The best spans `{"name", "text", "start", "end"}` tagging only `allowed` names, and their log-probability."""
+    def best(
+        self, allowed: Collection[str] | None = None, required: Collection[str] = ()
+    ) -> tuple[list[dict[str, Any]], float]:
+        """The best spans `{"name", "text", "start", "end"}` tagging only `allowed` names, and their
+        log-probability; with `required`, the best that has a span of each of those names, or the
+        best without where the words cannot hold them all."""
         if not self.words:
             return [], 0.0
         path, score = _viterbi(self.scores, self.tags, allowed)
+        missing = set(required) - {self.tags[tag_id][2:] for tag_id in path if self.tags[tag_id][:2] == "B-"}
+        if missing:  # the search with required names costs 2 ** len(required) times more: only when needed
+            forced = _viterbi(self.scores, self.tags, allowed, tuple(sorted(required)))
+            if forced[1] > -np.inf:
+                path, score = forced
         spans: list[dict[str, Any]] = []
         for word, tag_id in zip(self.words, path):
             prefix, _, name = self.tags[tag_id].partition("-")

@@ -65,12 +65,28 @@ def test_a_floor_the_slot_head_is_sure_of_makes_the_intent_that_cleans_floors() 
 
 
 def test_a_list_that_is_never_named_is_the_shopping_list() -> None:
-    slots = _slots("add milk to the list", [{}, {"B-item": 8.0}, {}, {}, {}])
+    outside = {"O": 6.0}  # the slot head is sure that no other word is a slot
+    slots = _slots("add milk to the list", [outside, {"B-item": 8.0}, outside, outside, outside])
     chosen, frame = decode_command(
         _intent_logits(HassListAddItem=0.55, HassShoppingListAddItem=0.4), slots, INTENTS, RULES
     )
     assert INTENTS[chosen] == "HassShoppingListAddItem"
     assert [slot["name"] for slot in frame] == ["item"]
+
+
+def test_a_slot_every_template_of_the_intent_speaks_is_taken_where_the_slot_head_doubts_it() -> None:
+    """An unheard-of list name ("Weekend") that the slot head would leave out, below `O`."""
+    outside = {"O": 4.0}
+    slots = _slots(
+        "put water the plants on Weekend",
+        [outside, {"B-item": 8.0}, {"I-item": 8.0}, {"I-item": 8.0}, outside, {"O": 3.0, "B-name": 2.5}],
+    )
+    assert [span["name"] for span in slots.best(RULES.intent_slots["HassListAddItem"])[0]] == ["item"]
+    chosen, frame = decode_command(
+        _intent_logits(HassListAddItem=0.9, HassShoppingListAddItem=0.09), slots, INTENTS, RULES
+    )
+    assert INTENTS[chosen] == "HassListAddItem"
+    assert [(slot["name"], slot["text"]) for slot in frame] == [("item", "water the plants"), ("name", "Weekend")]
 
 
 def test_a_confident_intent_whose_frame_fits_is_kept() -> None:

@@ -140,3 +140,21 @@ def test_mend_keeps_apart_spans_of_one_name_with_words_between() -> None:
     text = "turn off the Den and the Hall"
     spans = [_span("area", text, "Den"), _span("area", text, "Hall")]
     assert [s["text"] for s in RULES.mend(spans, text, None)] == ["Den", "Hall"]
+
+
+def test_the_required_slots_are_those_every_template_of_the_intent_speaks():
+    rules = FrameRules(
+        signatures={
+            "HassListAddItem": (
+                SlotSignature(frozenset({"item", "name"}), frozenset({"item", "name"})),
+                SlotSignature(frozenset({"item", "name", "domain"}), frozenset({"item", "name", "domain", "area"})),
+            ),
+            "HassTurnOn": (
+                SlotSignature(frozenset({"name"}), frozenset({"name", "area"})),
+                SlotSignature(frozenset({"area", "domain"}), frozenset({"area", "domain"})),
+            ),
+        }
+    )
+    assert rules.required_slots("HassListAddItem") == {"item", "name"}
+    assert rules.required_slots("HassTurnOn") == frozenset()
+    assert rules.required_slots("HassUnknown") == frozenset()

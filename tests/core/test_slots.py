@@ -1,6 +1,7 @@
 """BIO slot tags over tokens, and decoding the slot head into spans and complete frames."""
 
 import numpy as np
+import pytest
 
 from mtassist.command_decoding import decode_command
 from mtassist.frames import FrameRules
@@ -93,3 +94,20 @@ def test_a_frame_has_normalised_values_and_the_slots_its_intent_implies(tokenize
     )
     _, no_domain_word = decode_command(sure, no_words, ["HassLightSet"], rules)
     assert no_domain_word == [{"name": "domain", "value": "light"}]
+
+
+def test_required_names_get_their_likeliest_span_and_the_search_stays_exact():
+    text = "put milk on weekend"
+    scores = SlotScores(text, np.array([[0, 3], [4, 8], [9, 11], [12, 19]]), [[0], [1], [2], [3]],
+                        np.log(np.array([[0.97, 0.01, 0.01, 0.01], [0.1, 0.8, 0.05, 0.05],
+                                         [0.9, 0.04, 0.03, 0.03], [0.6, 0.05, 0.05, 0.3]])),
+                        ("O", "B-item", "I-item", "B-name"))  # fmt: skip
+    free, free_score = scores.best()
+    assert [span["text"] for span in free] == ["milk"]
+    forced, forced_score = scores.best(required={"name"})
+    assert [(span["name"], span["text"]) for span in forced] == [("item", "milk"), ("name", "weekend")]
+    assert forced_score == pytest.approx(free_score + np.log(0.3) - np.log(0.6))
+    both, _ = scores.best(required={"name", "item"})
+    assert both == forced
+    # a name the intent cannot fill: the best spans without it
+    assert scores.best(allowed={"item"}, required={"name"}) == (free, free_score)
