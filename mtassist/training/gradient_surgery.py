@@ -8,7 +8,7 @@ parameters, and the terms that are no head's (distillation terms, the reply anch
 plain gradients. A batch that trains one head only (rated sentences, replies) steps as `static`.
 
 It costs one backward pass per head on the batches that train several (command rows fill about
-half of the default teacher's): its 705 steps took 677 s on 2 cores, where `uncertainty` took 315 s
+half of the default teacher's): its 705 steps took 646 s on 2 cores, where `uncertainty` took 306 s
 (docs/QUALITY.md, "Loss weighting").
 """
 
