@@ -16,7 +16,10 @@ at ingest (`mtassist.data.frame_rules`), so nothing is re-derived at serving tim
 - `name_domains`: per intent, the entity domains its templates name ("start the {name}" is
   HassVacuumStart for a vacuum, HassTurnOn names lights, switches, scenes, ... but no vacuum);
   an intent not listed names entities of any domain. Given the home, the decoder reads a
-  name's domain from it, as Home Assistant's recognizer does (`requires_context`).
+  name's domain from it, as Home Assistant's recognizer does (`requires_context`);
+- `intent_domains`: the Home Assistant domain each intent belongs to (HassVacuumStart and
+  HassVacuumCleanArea are `vacuum`'s, HassTurnOn and HassGetState `homeassistant`'s), from the
+  package's list of intents: the decoder lets an intent borrow its domain's probability.
 
 Before a frame is completed, `FrameRules.mend` settles what the text itself decides: a known
 value cut in two is joined ("garage" + "door" is the device class "garage door"), so are two
@@ -158,6 +161,8 @@ class FrameRules:
     implied: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     signatures: Mapping[str, tuple[SlotSignature, ...]] = field(default_factory=dict)
     name_domains: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    intent_domains: Mapping[str, str] = field(default_factory=dict)
+    """intent -> the Home Assistant domain its intent belongs to (HassVacuumStart -> vacuum)."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> FrameRules:
@@ -175,6 +180,7 @@ class FrameRules:
                 for intent, listed in data.get("signatures", {}).items()
             },
             name_domains={intent: frozenset(domains) for intent, domains in data.get("name_domains", {}).items()},
+            intent_domains=dict(data.get("intent_domains", {})),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -191,6 +197,7 @@ class FrameRules:
                 for intent, listed in sorted(self.signatures.items())
             },
             "name_domains": {intent: sorted(domains) for intent, domains in sorted(self.name_domains.items())},
+            "intent_domains": dict(sorted(self.intent_domains.items())),
         }
 
     def allowed_slots(self, intent: str) -> frozenset[str] | None:

@@ -9,10 +9,12 @@ and `on` for a binary sensor), the value more templates use wins.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from hassil import Intents, ListReference, RangeSlotList, TextSlotList
 from hassil.sample import sample_expression
+from home_assistant_intents import get_intent_info
 
 from mtassist.data.intents import DOMAIN_CUES
 from mtassist.data.templates import Template, iter_templates, load_intents, required_slot_names, spoken_slot_names
@@ -117,6 +119,12 @@ def _name_domains(templates: list[Template]) -> dict[str, frozenset[str]]:
     return {intent: frozenset(names) for intent, names in domains.items() if intent not in unrestricted}
 
 
+def _intent_domains(intents: Iterable[str]) -> dict[str, str]:
+    """intent -> the domain Home Assistant's list of intents files it under (HassVacuumStart -> vacuum)."""
+    info = get_intent_info() or {}
+    return {intent: info[intent]["domain"] for intent in intents if "domain" in info.get(intent, {})}
+
+
 def derive_frame_rules(intents: Intents | None = None) -> FrameRules:
     """The frame rules of the English templates."""
     intents = intents or load_intents()
@@ -134,4 +142,5 @@ def derive_frame_rules(intents: Intents | None = None) -> FrameRules:
         implied=_implied(templates),
         signatures=_signatures(templates),
         name_domains=_name_domains(templates),
+        intent_domains=_intent_domains(intent_slots),
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import replace
 
-from mtassist.command_decoding import decode_command
+import numpy as np
+import pytest
+
+from mtassist.command_decoding import decode_command, domain_floor_log_p
 from mtassist.frames import FrameRules, SlotSignature
 from mtassist.home import parse_context
 from mtassist.slots import SlotScores, slot_tags
@@ -121,3 +124,26 @@ def test_an_entity_the_home_knows_is_named_only_by_an_intent_of_its_domain() -> 
     assert INTENTS[decode_command(likely, slots, INTENTS, RULES)[0]] == "HassTurnOn", "without the home"
     lamp = parse_context(b'{"names": [{"name": "Roomba", "domain": "light"}]}')
     assert INTENTS[decode_command(likely, slots, INTENTS, RULES, lamp)[0]] == "HassTurnOn"
+
+
+def test_an_intent_borrows_its_domains_probability_where_the_likeliest_intent_cannot_take_the_slots() -> None:
+    """The default run's teacher on "clean the Upper Level": sure of the vacuum, not of which intent."""
+    slots = _slots("clean the Upper Level", [{}, {}, {"B-floor": 8.0, "B-area": 2.0}, {"I-floor": 8.0, "I-area": 2.0}])
+    likely = _intent_logits(HassVacuumCleanArea=0.81, HassTurnOn=0.027, HassVacuumStart=0.013)
+    turn_on_floors = replace(RULES, intent_slots={**RULES.intent_slots, "HassTurnOn": ("area", "floor", "name")})
+    assert INTENTS[decode_command(likely, slots, INTENTS, turn_on_floors)[0]] == "HassTurnOn", "without domains"
+    domains = {"HassVacuumCleanArea": "vacuum", "HassVacuumStart": "vacuum", "HassTurnOn": "homeassistant"}
+    chosen, frame = decode_command(likely, slots, INTENTS, replace(turn_on_floors, intent_domains=domains))
+    assert INTENTS[chosen] == "HassVacuumStart"
+    assert [(slot["name"], slot["value"]) for slot in frame] == [("floor", "Upper Level")]
+
+
+def test_the_domain_floor_takes_no_probability_from_any_intent() -> None:
+    intents = ["HassGetCurrentTime", "HassTurnOn", "HassTurnOff", "HassVacuumStart", "HassVacuumCleanArea", "none"]
+    p = np.array([0.6, 0.02, 0.02, 0.01, 0.15, 0.2])
+    domains = {name: "homeassistant" for name in intents[:3]} | {name: "vacuum" for name in intents[3:5]}
+    floored = np.exp(domain_floor_log_p(np.log(p), intents, domains))
+    assert np.all(floored >= p - 1e-12)
+    assert floored[0] == pytest.approx(0.6) and floored[5] == pytest.approx(0.2), "the likeliest keep theirs"
+    assert floored[1] == floored[2] == pytest.approx(0.64 / 3) and floored[3] == pytest.approx(0.08)
+    assert np.array_equal(domain_floor_log_p(np.log(p), intents, {}), np.log(p)), "no domains: unchanged"

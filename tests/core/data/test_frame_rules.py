@@ -53,6 +53,13 @@ def test_an_intent_names_the_entity_domains_its_templates_require(rules: FrameRu
     assert FrameRules.from_dict(rules.to_dict()).name_domains == rules.name_domains
 
 
+def test_an_intent_knows_the_home_assistant_domain_it_belongs_to(rules: FrameRules) -> None:
+    assert rules.intent_domains["HassVacuumStart"] == rules.intent_domains["HassVacuumCleanArea"] == "vacuum"
+    assert rules.intent_domains["HassTurnOff"] == rules.intent_domains["HassGetState"] == "homeassistant"
+    assert set(rules.intent_domains) == set(intent_names())
+    assert FrameRules.from_dict(rules.to_dict()).intent_domains == rules.intent_domains
+
+
 def test_required_slots_leave_out_optional_and_alternative_parts() -> None:
     sentence = parse_sentence("turn on [the] {area} [{name}] (in {floor} | everywhere)")
     template = Template("HassTurnOn", "intents:HassTurnOn:0:0", sentence, {}, {}, (), {})
