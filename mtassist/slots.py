@@ -101,6 +101,8 @@ def _viterbi(
     A state is a tag and the set of required names begun so far (a bit each), so the search stays
     exact: 2 ** len(required) times the tags.
     """
+    if not required:
+        return _plain_viterbi(scores, *_allowed_tables(tuple(tags), None if allowed is None else frozenset(allowed)))
     blocked, inside, penalty = _bio_tables(tuple(tags), None if allowed is None else frozenset(allowed))
     scores = np.where(blocked, -np.inf, scores)
     n_tags, n_sets = len(tags), 1 << len(required)
@@ -127,6 +129,33 @@ def _viterbi(
         state = int(pointers[state // n_tags, state % n_tags])
         path.append(state % n_tags)
     return path[::-1], float(best[n_sets - 1].max())
+
+
+@functools.lru_cache(maxsize=256)
+def _allowed_tables(tags: tuple[str, ...], allowed: frozenset[str] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the tag ids not blocked, which of them are inside tags, the transition penalty between them)."""
+    blocked, inside, penalty = _bio_tables(tags, allowed)
+    kept = np.flatnonzero(~blocked)
+    return kept, inside[kept], penalty[np.ix_(kept, kept)]
+
+
+def _plain_viterbi(
+    scores: np.ndarray, kept: np.ndarray, inside: np.ndarray, penalty: np.ndarray
+) -> tuple[list[int], float]:
+    """`_viterbi` without required names, over the allowed tags only (most calls, so kept lean):
+    one state per tag; a blocked tag is on no best path, `O` being always allowed."""
+    scores = scores[:, kept]
+    best = np.where(inside, -np.inf, scores[0])
+    back = []
+    for word_scores in scores[1:]:
+        candidates = best[:, None] + penalty  # (from, to)
+        pointers = candidates.argmax(axis=0)
+        best = candidates.max(axis=0) + word_scores
+        back.append(pointers)
+    path = [int(best.argmax())]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    return [int(kept[tag]) for tag in reversed(path)], float(best.max())
 
 
 @dataclass(frozen=True)

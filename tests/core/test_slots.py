@@ -1,5 +1,7 @@
 """BIO slot tags over tokens, and decoding the slot head into spans and complete frames."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -111,3 +113,35 @@ def test_required_names_get_their_likeliest_span_and_the_search_stays_exact():
     assert both == forced
     # a name the intent cannot fill: the best spans without it
     assert scores.best(allowed={"item"}, required={"name"}) == (free, free_score)
+
+
+def _brute_force_best(scores: np.ndarray, tags: list[str], allowed: set[str] | None, required: set[str]) -> float:
+    """The best log-probability over every BIO-valid path that tags only allowed names and begins each required one."""
+    best = -np.inf
+    for path in itertools.product(range(len(tags)), repeat=len(scores)):
+        names = [tags[tag].partition("-")[2] for tag in path]
+        if allowed is not None and any(name and name not in allowed for name in names):
+            continue
+        if any(tags[tag].startswith("I-") and (i == 0 or names[i - 1] != names[i]) for i, tag in enumerate(path)):
+            continue
+        if not required <= {name for tag, name in zip(path, names) if tags[tag].startswith("B-")}:
+            continue
+        best = max(best, float(sum(scores[i, tag] for i, tag in enumerate(path))))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_searches_find_the_best_valid_path(seed: int):
+    rng = np.random.default_rng(seed)
+    tags = slot_tags(["area", "item", "name"])
+    words_count = int(rng.integers(1, 5))
+    scores = np.log(rng.dirichlet(np.ones(len(tags)) * 0.5, size=words_count))
+    text = " ".join(["w"] * words_count)
+    offsets = np.array([[2 * i, 2 * i + 1] for i in range(words_count)])
+    row = SlotScores(text, offsets, [[i] for i in range(words_count)], scores, tuple(tags))
+    for allowed in (None, {"area"}, {"item", "name"}):
+        for required in (set(), {"name"}):
+            expected = _brute_force_best(scores, tags, allowed, required & (allowed or {"area", "item", "name"}))
+            if expected == -np.inf:  # the words cannot hold the required names: the best without them
+                expected = _brute_force_best(scores, tags, allowed, set())
+            assert row.best(allowed, required)[1] == pytest.approx(expected), (allowed, required)
