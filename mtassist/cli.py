@@ -52,6 +52,17 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
+def _at_least_one(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is below 1")
+    return number
+
+
 def _layer_choice(text: str) -> str:
     """An argparse type: the student's layer choice, checked before anything runs."""
     from mtassist.model.layers import parse_layer_choice
@@ -320,7 +331,8 @@ def cmd_bench_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     run = latest_local_run(settings, args.run)
     print(f"bench serve on the pipeline run in {run['bundle'].parent.parent}", flush=True)
-    figures = bench_serve(run["bundle"], run["teacher"], run["dataset"], settings.cache_dir)
+    rounds = {} if args.sweeps is None else {"sweeps": args.sweeps}
+    figures = bench_serve(run["bundle"], run["teacher"], run["dataset"], settings.cache_dir, **rounds)
     markdown = figures_markdown(figures, _named_run("mtassist bench serve", args), _machine())
     write_section(Path(args.output), markdown)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -564,6 +576,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", default="docs/BENCHMARKS.md", help="Markdown file whose serving section is written"
     )
     bench_serve.add_argument("--json", default="docs/benchmarks/serve.json", help="the figures as JSON")
+    bench_serve.add_argument(
+        "--sweeps", type=_at_least_one, help="rounds each figure is the median of (default: the benchmark's, 3)"
+    )
     bench_serve.set_defaults(handler=cmd_bench_serve)
 
     models = commands.add_parser("models", help="the registered versions: list, promote, roll back")

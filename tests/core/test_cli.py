@@ -34,6 +34,13 @@ def test_an_unknown_loss_weighting_is_refused_naming_the_choices(capsys):
     assert "choose from 'static', 'uncertainty', 'pcgrad'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("sweeps", ["0", "two"])
+def test_bench_serve_refuses_rounds_that_are_not_a_whole_number_from_one(capsys, sweeps):
+    with pytest.raises(SystemExit):
+        main(["bench", "serve", "--sweeps", sweeps])
+    assert "--sweeps" in capsys.readouterr().err
+
+
 def test_ask_without_a_server_says_how_to_start_one_in_one_line(capsys):
     url = f"localhost:{free_port()}"
     assert main(["ask", "--url", url, "turn on the lights"]) == 1

@@ -17,6 +17,7 @@ from mtassist.serving.bench_serve import (
     _perf_input,
     figures_json,
     figures_markdown,
+    median_figures,
     targets,
 )
 
@@ -56,6 +57,29 @@ def test_the_report_has_every_system_the_rollout_and_the_targets():
         assert f"| {system.system} |" in markdown
     assert "1,200" in markdown and "0 failed; versions that answered: 1, 2" in markdown
     assert json.loads(figures_json(figures))["rollout"]["requests"] == 5000
+
+
+def test_repeated_rounds_give_each_figure_its_median_and_its_spread():
+    rounds = [
+        SystemFigures(
+            "assistant (Triton, gRPC)",
+            "perf_analyzer",
+            p50,
+            5.0 + p50,
+            {**dict.fromkeys(CONCURRENCIES, 400.0), 8: c8},
+            {"queue": p50 / 10},
+        )
+        for p50, c8 in ((2.0, 1100.0), (2.6, 880.0), (2.2, 1010.0))
+    ]
+    median = median_figures(rounds)
+    assert (median.p50_ms, median.p99_ms, median.throughput_per_s[8]) == (2.2, 7.2, 1010.0)
+    assert median.server_ms == {"queue": pytest.approx(0.22)} and median.measured_by == "perf_analyzer"
+    assert median.sweeps == 3 and median.spread["c=8"] == [880.0, 1100.0] and median.spread["p50_ms"] == [2.0, 2.6]
+    figures = _figures(served_p50=2.2, served_c8=1010.0, failed=0)
+    figures.systems[2] = median
+    served = {target: measured for target, measured, _ in targets(figures)}
+    assert served["`assistant` >= 1,000 requests/s at concurrency 8"] == "1,010/s (rounds 880/s to 1,100/s)"
+    assert "measured in 3 rounds" in figures_markdown(figures, "mtassist bench serve", "2 cores")
 
 
 def test_server_phases_are_the_mean_per_successful_request_between_two_snapshots():
