@@ -69,10 +69,12 @@ def train_single_task(
     train(
         model, tokenizer, head_rows(rows_by_split["train"], head), head_rows(rows_by_split["validation"], head),
         config, loss_fn=head_only(hard_label_loss(config.response_scale, anchor), head),
-        description=f"single-task {head}", selection_metric=SELECTED_BY[head], slots_by_intent=head != "slots",
+        description=f"single-task {head}", selection_metric=SELECTED_BY[head], slots_by_intent=False,
     )  # fmt: skip
     test = rows_by_split["test"]  # scored with every label in place, as the multi-task model is
     rows = [test[i] for i in task_pools(test)[head]]
-    # the slot-only model has no intent head to pick the slot names from
-    metrics = evaluate(model, tokenizer, rows, config.max_length, slots_by_intent=head != "slots").metrics
+    # A model trained for one head has no trained partner to decode with: the slot-only model no
+    # intent head to pick the slot names from, the intent-only model no slot head to weigh its
+    # intents by (its untrained one would only add noise): its intent is its intent head's choice.
+    metrics = evaluate(model, tokenizer, rows, config.max_length, slots_by_intent=False).metrics
     return {name: metrics[name] for name in HEAD_METRICS[head]}

@@ -46,3 +46,34 @@ def test_each_single_task_model_is_selected_by_its_heads_part_of_the_score():
         "sentiment": "sentiment_macro_f1",
         "response": "response_mrr",
     }
+
+
+def test_the_intent_only_model_is_scored_by_its_intent_heads_own_choice(
+    small_dataset, tiny_encoder_dir, tokenizer, monkeypatch
+):
+    """Its slot head is untrained: weighing intents by it would score noise, not the baseline.
+    Here the untrained slot head tags every word as the first slot name, which fits few intents."""
+    import numpy as np
+
+    from mtassist.inference import as_forward
+    from mtassist.tokenization import encode
+    from mtassist.training import single_task
+
+    real_build, built = single_task.build_model, []
+
+    def build_and_keep(*args):
+        built.append(real_build(*args))
+        with torch.no_grad():
+            built[-1].heads.slots.linear.bias[1] += 50.0  # B- of the first slot name
+        return built[-1]
+
+    monkeypatch.setattr(single_task, "build_model", build_and_keep)
+    labels = LabelSpace.from_dict(load_labels(small_dataset))
+    config = TrainingConfig(max_steps=4, batch_size=8, eval_every=4)
+    splits = rows_by_split(small_dataset)
+    metrics = train_single_task("intent", str(tiny_encoder_dir), tokenizer, labels, splits, config)
+    test = splits["test"]
+    rows = [test[i] for i in single_task.task_pools(test)["intent"]]
+    logits = as_forward(built[0])(encode(tokenizer, [row["text"] for row in rows], config.max_length))["intent_logits"]
+    chosen = [labels.intent[i] for i in logits.argmax(-1)]
+    assert metrics["intent_accuracy"] == pytest.approx(np.mean([c == row["intent"] for c, row in zip(chosen, rows)]))
