@@ -11,18 +11,18 @@ frame it allows:
     - UNFIT_FRAME_PENALTY, where the spans' slot names match none of the intent's templates
     - FOREIGN_ENTITY_PENALTY, where the home says a named entity's domain is none the intent names
 
-and the best total wins. The first term is the domain floor (`domain_floor_log_p`): the intent
-head learns a domain from the verb ("clean" and "vacuum" are the vacuum's) more surely than which
-of the domain's intents a new template means; on "clean the Upper Level" the default run's
-teacher gives HassVacuumCleanArea 0.81 and HassVacuumStart 0.013, below HassTurnOff's 0.027.
-CleanArea cannot take a floor, so without the floor the decoder fell to TurnOff, whose frame
-fits; with it, HassVacuumStart holds a third of the vacuum's 0.84 and wins. No intent loses probability, so a
+and the best total wins. The first term is the domain floor (`domain_floor_log_p`): the intent head
+learns a domain from the verb ("clean" and "vacuum" are the vacuum's) more surely than which of the
+domain's intents a new template means; on "clean the Upper Level" the default run's teacher gives
+HassVacuumCleanArea 0.81 and HassVacuumStart 0.013, below HassTurnOff's 0.027. CleanArea cannot
+take a floor, so without the floor the decoder fell to TurnOff, whose frame fits; with it,
+HassVacuumStart holds a third of the vacuum's 0.84 and wins. No intent loses probability, so a
 confident intent of a large domain stays where it was (spreading a share of each intent's
 probability over its domain instead moved "what time is it" from HassGetCurrentTime, one of
 `homeassistant`'s 16 intents, to `none`). On the default run the floor raised intent accuracy on
-the validation split (unseen templates) from 0.917 to 0.970 for the teacher and from 0.929 to
-0.975 for the student, on the test split from 0.956 to 0.979 and 0.958 to 0.980, on the noisy
-test split from 0.937 to 0.957 and 0.940 to 0.963, and left unseen values within 0.002.
+the validation split (unseen templates) from 0.917 to 0.970 for the teacher and from 0.929 to 0.975
+for the student, on the test split from 0.956 to 0.979 and 0.958 to 0.980, on the noisy test split
+from 0.937 to 0.957 and 0.940 to 0.963, and left unseen values within 0.002.
 An intent's best frame holds a span of every slot that each of its
 templates speaks (`FrameRules.required_slots`): HassListAddItem always names its list, so where
 the slot head leaves an unheard-of list name ("add milk to Weekend") below `O`, the likeliest
