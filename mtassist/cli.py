@@ -106,6 +106,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         student_layers=args.student_layers,
         latency_budget_ms=args.latency_budget_ms,
         gate_tolerance=args.gate_tolerance,
+        release_on_every_split=args.release_on_every_split,
         check_answers=not args.no_answer_check,
     )
     settings = _settings(args)
@@ -475,6 +476,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=DEFAULTS.gate_tolerance,
         help="how far below the champion's any gate metric may be for the challenger to be promoted",
+    )
+    run.add_argument(
+        "--release-on-every-split",
+        action="store_true",
+        help="once evaluated, train teacher and student again on every split (test templates included) "
+        "for the steps they kept, and release those; the version keeps the held-out metrics (twice the training time)",
     )
     run.add_argument("--no-answer-check", action="store_true", help="smoke test checks the contract only")
     run.set_defaults(handler=cmd_run)

@@ -135,11 +135,24 @@ CARD_INT8_CHECK = "int8_check"
 """{"rows", "max_drop", "passed", "metrics": {metric: {"fp32", "int8"}}}: INT8 against FP32, every head."""
 CARD_LATENCY_P50_MS = "latency_p50_ms"
 CARD_LATENCY_P95_MS = "latency_p95_ms"
+CARD_TRAINED_ON = "trained_on"
+"""Which rows the bundle's weights learned from: TRAINED_ON_TRAIN_SPLIT, or TRAINED_ON_EVERY_SPLIT for a
+model released after its evaluation (the pipeline's `release_on_every_split`). Also in run records;
+a record or card without it learned from the train split."""
+TRAINED_ON_TRAIN_SPLIT = "train split"
+TRAINED_ON_EVERY_SPLIT = "every split"
+CARD_EVALUATED_TEACHER_RUN_ID = "evaluated_teacher_run_id"
+CARD_EVALUATED_STUDENT_RUN_ID = "evaluated_student_run_id"
+"""The runs whose held-out evaluation gave a version its metrics: the runs of the bundle's own
+weights, or, for weights trained on every split, the runs they were trained again after."""
 
 LINEAGE_KEYS: tuple[str, ...] = (
     CARD_DATASET_VERSION,
     CARD_TEACHER_RUN_ID,
     CARD_STUDENT_RUN_ID,
+    CARD_TRAINED_ON,
+    CARD_EVALUATED_TEACHER_RUN_ID,
+    CARD_EVALUATED_STUDENT_RUN_ID,
     CARD_ONNX_SHA256,
     CARD_ONNX_INT8_SHA256,
 )

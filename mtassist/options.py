@@ -35,6 +35,10 @@ class RunOptions:
     latency_budget_ms: float = GateConfig().latency_budget_ms
     gate_tolerance: float = GateConfig().tolerance
     """How far below the champion's any gate metric of the challenger may be (`mtassist.promotion`)."""
+    release_on_every_split: bool = False
+    """Once evaluated, teacher and student train again on every split (train, validation, test,
+    unseen values) for the steps their evaluated runs kept, and those are released; the version
+    carries the evaluated runs' held-out metrics (`steps.train`). Doubles the training time."""
     check_answers: bool = True
     """The smoke test checks the answers, not only the contract."""
 

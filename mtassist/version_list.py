@@ -5,6 +5,7 @@ from __future__ import annotations
 from mtassist.contracts import (
     CARD_DATASET_VERSION,
     CARD_LATENCY_P95_MS,
+    CARD_TRAINED_ON,
     LINEAGE_GIT_COMMIT,
     LINEAGE_PIPELINE_RUN,
     TAG_CHAMPION_AT,
@@ -73,6 +74,8 @@ def _lineage(tags: dict[str, str]) -> str:
         f"commit {tags.get(LINEAGE_GIT_COMMIT, '?')[:12]}",
         f"pipeline run {tags.get(LINEAGE_PIPELINE_RUN) or '?'}",
     ]
+    if CARD_TRAINED_ON in tags:
+        parts.append(f"trained on {tags[CARD_TRAINED_ON]}")
     if TAG_CHAMPION_AT in tags:
         replaced = tags.get(TAG_PREVIOUS_CHAMPION) or "none"
         parts.append(

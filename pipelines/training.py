@@ -5,15 +5,21 @@ Steps:
  2. validate         Great Expectations suite; a failure stops the run before training
  3. train_teacher    fine-tune the pretrained encoder with every head (a GPU node in a cluster)
  4. distill_student  distil the teacher into a student with fewer layers (a GPU node in a cluster)
- 5. evaluate         every head of teacher and student on the test split
- 6. export           ONNX with dynamic axes, parity-checked against PyTorch, packed as a bundle
- 7. register         MLflow model version with lineage, alias `challenger`
- 8. promote          `champion` moves to the challenger only if it passes the gate, which scores
+ 5. evaluate         every head of teacher and student on the held-out splits
+ 6. release_teacher  with `release_on_every_split`, the teacher trained again on every split for
+                    the steps it kept; otherwise the evaluated teacher as it is (a GPU node in a cluster)
+ 7. release_student  the same for the student, distilled from the released teacher (a GPU node)
+ 8. export           ONNX with dynamic axes, parity-checked against PyTorch, packed as a bundle
+ 9. register         MLflow model version with lineage and the evaluated models' held-out metrics,
+                    alias `challenger`
+10. promote          `champion` moves to the challenger only if it passes the gate, which scores
                     the champion on the challenger's test split too
- 9. deploy           Triton model repository from the champion, loaded by the server
-10. smoke_test       gRPC calls that must answer correctly
+11. deploy           Triton model repository from the champion, loaded by the server
+12. smoke_test       gRPC calls that must answer correctly
 
-If deploy or the smoke test fails, `champion` goes back to the version it named before step 8.
+If deploy or the smoke test fails, `champion` goes back to the version it named before step 10.
+Steps 6 and 7 always run, so that the local runner and a cluster take the same graph (kfp's local
+runner cannot pick between the artifacts of two branches).
 
 Its output is the smoke test's answers (JSON). Run it locally with `mtassist run`; compile it
 for a cluster with `mtassist pipeline compile`.
@@ -28,6 +34,8 @@ from mtassist.components.export import export
 from mtassist.components.ingest import ingest
 from mtassist.components.promote import promote
 from mtassist.components.register import register
+from mtassist.components.release_student import release_student
+from mtassist.components.release_teacher import release_teacher
 from mtassist.components.smoke_test import smoke_test
 from mtassist.components.train_teacher import train_teacher
 from mtassist.components.validate import validate
@@ -55,6 +63,7 @@ def training_pipeline(
     student_layers: str = DEFAULTS.student_layers,
     latency_budget_ms: float = DEFAULTS.latency_budget_ms,
     gate_tolerance: float = DEFAULTS.gate_tolerance,
+    release_on_every_split: bool = DEFAULTS.release_on_every_split,
     tracking_uri: str = "",
     cache_dir: str = "",
     model_repository: str = "",
@@ -95,16 +104,43 @@ def training_pipeline(
     evaluate_task = evaluate(
         dataset=dataset, teacher=teacher_task.outputs["teacher"], student=student_task.outputs["student"]
     ).set_display_name("5. evaluate")
+    release_teacher_task = (
+        release_teacher(
+            dataset=dataset,
+            teacher=teacher_task.outputs["teacher"],
+            every_split=release_on_every_split,
+            model_source=model_source,
+            cache_dir=cache_dir,
+            tracking_uri=tracking_uri,
+            loss_weighting=teacher_loss_weighting,
+            batch_size=batch_size,
+            seed=seed,
+        )
+        .set_display_name("6. release teacher")
+        .after(evaluate_task)
+    )
+    release_student_task = release_student(
+        dataset=dataset,
+        released_teacher=release_teacher_task.outputs["released_teacher"],
+        student=student_task.outputs["student"],
+        every_split=release_on_every_split,
+        tracking_uri=tracking_uri,
+        student_layers=student_layers,
+        batch_size=batch_size,
+        seed=seed,
+    ).set_display_name("7. release student")
     export_task = export(
-        dataset=dataset, teacher=teacher_task.outputs["teacher"], student=student_task.outputs["student"]
-    ).set_display_name("6. export")
+        dataset=dataset,
+        teacher=release_teacher_task.outputs["released_teacher"],
+        student=release_student_task.outputs["released_student"],
+    ).set_display_name("8. export")
     register_task = register(
         bundle=export_task.outputs["bundle"],
         evaluation=evaluate_task.outputs["evaluation"],
         tracking_uri=tracking_uri,
         git_commit=git_commit,
         pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
-    ).set_display_name("7. register")
+    ).set_display_name("9. register")
     promote_task = promote(
         version=register_task.output,
         dataset=dataset,
@@ -112,7 +148,7 @@ def training_pipeline(
         latency_budget_ms=latency_budget_ms,
         gate_tolerance=gate_tolerance,
         pipeline_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
-    ).set_display_name("8. promote")
+    ).set_display_name("10. promote")
     previous_champion = promote_task.outputs["previous_champion"]
     deploy_task = deploy(
         tracking_uri=tracking_uri,
@@ -120,7 +156,7 @@ def training_pipeline(
         triton_url=triton_url,
         serving_target=serving_target,
         previous_champion=previous_champion,
-    ).set_display_name("9. deploy")
+    ).set_display_name("11. deploy")
     smoke_task = smoke_test(
         tracking_uri=tracking_uri,
         model_repository=model_repository,
@@ -129,7 +165,7 @@ def training_pipeline(
         deployed_version=deploy_task.output,
         previous_champion=previous_champion,
         check_answers=check_answers,
-    ).set_display_name("10. smoke test")
+    ).set_display_name("12. smoke test")
 
     tasks = (
         ingest_task,
@@ -137,6 +173,8 @@ def training_pipeline(
         teacher_task,
         student_task,
         evaluate_task,
+        release_teacher_task,
+        release_student_task,
         export_task,
         register_task,
         promote_task,
@@ -145,6 +183,6 @@ def training_pipeline(
     )
     for task in tasks:
         on_cluster_state(task)
-    for task in (teacher_task, student_task):
+    for task in (teacher_task, student_task, release_teacher_task, release_student_task):
         on_gpu_node(task)
     return smoke_task.output

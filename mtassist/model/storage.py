@@ -31,8 +31,9 @@ def save_trained(model: MultiTaskModel, tokenizer: PreTrainedTokenizerBase, outp
 def load_trained(model_dir: Path) -> tuple[MultiTaskModel, PreTrainedTokenizerBase, dict]:
     """The model (in eval mode), its tokenizer and its run record."""
     model_dir = Path(model_dir)
-    return (
-        MultiTaskModel.load(model_dir),
-        load_tokenizer(model_dir / MODEL_TOKENIZER_DIR),
-        json.loads((model_dir / MODEL_RUN_FILE).read_text()),
-    )
+    return MultiTaskModel.load(model_dir), load_tokenizer(model_dir / MODEL_TOKENIZER_DIR), load_run_record(model_dir)
+
+
+def load_run_record(model_dir: Path) -> dict:
+    """The run record of a trained model's folder, without loading the model."""
+    return json.loads((Path(model_dir) / MODEL_RUN_FILE).read_text())

@@ -9,10 +9,14 @@ from pathlib import Path
 
 from mtassist.contracts import (
     CARD_DATASET_VERSION,
+    CARD_EVALUATED_STUDENT_RUN_ID,
+    CARD_EVALUATED_TEACHER_RUN_ID,
     CARD_MAX_LENGTH,
     CARD_MODEL_SOURCE,
     CARD_STUDENT_RUN_ID,
     CARD_TEACHER_RUN_ID,
+    CARD_TRAINED_ON,
+    TRAINED_ON_TRAIN_SPLIT,
 )
 from mtassist.data.dataset import rows_by_split
 
@@ -45,6 +49,9 @@ def export(dataset_dir: Path, student_dir: Path, bundle_dir: Path, teacher_dir: 
         CARD_STUDENT_RUN_ID: run["run_id"],
         CARD_TEACHER_RUN_ID: run[CARD_TEACHER_RUN_ID],
         CARD_MODEL_SOURCE: run[CARD_MODEL_SOURCE],
+        CARD_TRAINED_ON: run.get(CARD_TRAINED_ON, TRAINED_ON_TRAIN_SPLIT),
+        CARD_EVALUATED_STUDENT_RUN_ID: run.get(CARD_EVALUATED_STUDENT_RUN_ID, run["run_id"]),
+        CARD_EVALUATED_TEACHER_RUN_ID: run.get(CARD_EVALUATED_TEACHER_RUN_ID, run[CARD_TEACHER_RUN_ID]),
     }
     # Every candidate reply, held-out ones included: a reply the model never saw as a target can
     # still be the right answer, and the bank is what retrieval picks from.

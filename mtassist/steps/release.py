@@ -18,6 +18,7 @@ from mtassist.contracts import (
     BUNDLE_CARD,
     CARD_LATENCY_P50_MS,
     CARD_LATENCY_P95_MS,
+    CARD_TRAINED_ON,
     CHALLENGER_ALIAS,
     CHAMPION_ALIAS,
     LINEAGE_GIT_COMMIT,
@@ -25,6 +26,7 @@ from mtassist.contracts import (
     LINEAGE_PACKAGES,
     LINEAGE_PIPELINE_RUN,
     TAG_GATE,
+    TRAINED_ON_TRAIN_SPLIT,
 )
 from mtassist.errors import MtassistError
 
@@ -85,8 +87,10 @@ def promote(
     """Move `champion` to the challenger if the gate says so; the earlier champion stays otherwise.
 
     Both versions are scored on the challenger's test split (from `dataset_dir`) by their own
-    bundles, so the gate compares like for like. A champion whose label space cannot read that
-    split (other intents) is compared on its registered metrics, and the verdict says so.
+    bundles, so the gate compares like for like. A version whose weights trained on every split
+    (CARD_TRAINED_ON) has seen test rows: it is compared on its registered metrics, those of the
+    evaluated runs it was trained again after, as is a champion whose label space cannot read
+    that split (other intents); the verdict says which.
     """
     from mtassist.aliases import make_champion
     from mtassist.data.dataset import load_manifest, rows_by_split
@@ -103,13 +107,11 @@ def promote(
     compared_on = "no champion"
     if champion and champion.version != version:
         rows = rows_by_split(dataset_dir)["test"]
-        compared_on = f"test split of dataset {load_manifest(dataset_dir)['version'][:12]}"
-        challenger_metrics = {**challenger_metrics, **bundle_metrics(version, rows)}
-        try:
-            champion_metrics = bundle_metrics(champion.version, rows)
-        except ValueError as error:
-            champion_metrics = version_metrics(champion)
-            compared_on = f"registered metrics: version {champion.version} cannot read this test split ({error})"
+        split = f"test split of dataset {load_manifest(dataset_dir)['version'][:12]}"
+        scored = {}
+        challenger_metrics, scored["challenger"] = _gate_metrics(version, challenger_metrics, rows, split)
+        champion_metrics, scored["champion"] = _gate_metrics(champion.version, version_metrics(champion), rows, split)
+        compared_on = split if set(scored.values()) == {split} else "; ".join(f"{k}: {v}" for k, v in scored.items())
     decision = decide(challenger_metrics, champion_metrics, GateConfig(tolerance, latency_budget_ms=latency_budget_ms))
     verdict = {
         "promoted": decision.promote,
@@ -125,6 +127,21 @@ def promote(
     current = version_by_alias(CHAMPION_ALIAS)
     log.info("version %s %s: %s", version, "promoted" if decision.promote else "not promoted", decision.reason)
     return {**verdict, "champion": current.version if current else "", "previous_champion": previous}
+
+
+def _gate_metrics(
+    version: str, registered: dict[str, float], rows: list[dict], split: str
+) -> tuple[dict[str, float], str]:
+    """A version's gate metrics and where they come from: its bundle scored on `rows` (`split`), or
+    its `registered` metrics when its weights trained on every split or cannot read the rows."""
+    from mtassist.registry import find_version
+
+    if find_version(version).tags.get(CARD_TRAINED_ON, TRAINED_ON_TRAIN_SPLIT) != TRAINED_ON_TRAIN_SPLIT:
+        return registered, "registered held-out metrics (its weights trained on every split)"
+    try:
+        return {**registered, **bundle_metrics(version, rows)}, split
+    except ValueError as error:
+        return registered, f"registered metrics: version {version} cannot read this test split ({error})"
 
 
 @contextmanager

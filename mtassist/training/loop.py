@@ -110,7 +110,8 @@ def train(
     replies: ReplySource | None = None,
 ) -> TrainingResult:
     """Train in place and leave the model, on the CPU, at its best validation `selection_metric`
-    (the mean `score` of every head by default). `slots_by_intent` False validates slots without
+    (the mean `score` of every head by default); without `validation_rows`, it trains for every
+    step and keeps the last weights (a model trained again on every split after its evaluation). `slots_by_intent` False validates slots without
     the predicted intent's slot names (a model that does not learn intents). `replies`: where
     validation's candidate replies are embedded (the teacher, for a student served with the
     teacher's bank); None: by the model itself.
@@ -186,23 +187,19 @@ def train(
         progress.update(1)
         progress.set_postfix(running.update(losses), refresh=False)
         if state["step"] % eval_every == 0 or state["step"] == steps:
-            validated = TorchForward(model, replies) if replies is not None else model
-            metrics = evaluate_model(validated, tokenizer, eval_rows, config.max_length, slots_by_intent)
-            model.train()
-            metrics["step"] = state["step"]
-            metrics.update({f"loss_weight_{task}": weight for task, weight in weighting.learned_weights().items()})
-            state["history"].append(metrics)
-            score = metrics[selection_metric]
-            if score > state.setdefault("top_score", state["best_score"]):  # a checkpoint from before it
-                state.update(top_score=score, bad_evals=0)
-            else:
-                state["bad_evals"] += 1
-            if score >= state["top_score"] - config.selection_tolerance:  # kept: the latest near the top
-                state.update(best_score=score, best_step=state["step"])
-                best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-            progress.write(
-                f"{description} step {state['step']}: validation {selection_metric} {metrics[selection_metric]:.4f}"
-            )
+            if eval_rows:
+                metrics = _validate(model, tokenizer, eval_rows, config, replies, slots_by_intent, weighting)
+                metrics["step"] = state["step"]
+                state["history"].append(metrics)
+                score = metrics[selection_metric]
+                if score > state.setdefault("top_score", state["best_score"]):  # a checkpoint from before it
+                    state.update(top_score=score, bad_evals=0)
+                else:
+                    state["bad_evals"] += 1
+                if score >= state["top_score"] - config.selection_tolerance:  # kept: the latest near the top
+                    state.update(best_score=score, best_step=state["step"])
+                    best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+                progress.write(f"{description} step {state['step']}: validation {selection_metric} {score:.4f}")
             if checkpoint:
                 checkpoint.parent.mkdir(parents=True, exist_ok=True)
                 torch.save(
@@ -219,7 +216,7 @@ def train(
                     },
                     checkpoint,
                 )
-            if on_eval:
+            if on_eval and eval_rows:
                 on_eval(state["step"], metrics)
             if state["bad_evals"] >= config.patience:
                 stopped_early = True
@@ -230,7 +227,26 @@ def train(
     if best_weights is not None:
         model.load_state_dict(best_weights)
     model.eval()
+    if not eval_rows:
+        return TrainingResult(math.nan, state["step"], state["step"], False, [])
     return TrainingResult(state["best_score"], state["best_step"], state["step"], stopped_early, state["history"])
+
+
+def _validate(
+    model: MultiTaskModel,
+    tokenizer: PreTrainedTokenizerBase,
+    rows: Sequence[dict],
+    config: TrainingConfig,
+    replies: ReplySource | None,
+    slots_by_intent: bool,
+    weighting: LossWeighting,
+) -> dict[str, float]:
+    """Every head's validation metrics and the learned loss weights; the model goes back to training."""
+    validated = TorchForward(model, replies) if replies is not None else model
+    metrics = evaluate_model(validated, tokenizer, rows, config.max_length, slots_by_intent)
+    model.train()
+    metrics.update({f"loss_weight_{task}": weight for task, weight in weighting.learned_weights().items()})
+    return metrics
 
 
 class RunningLosses:

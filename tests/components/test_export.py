@@ -17,6 +17,14 @@ def test_export_returns_the_graphs_sha256_and_a_bundle_serving_reads(exported, s
     assert checked.card["response_bank_size"] > 0
 
 
+def test_the_card_says_the_weights_learned_from_the_train_split_and_were_evaluated_themselves(
+    exported, student, teacher
+):
+    card = read_bundle(Path(exported[0].path)).card
+    assert card["trained_on"] == "train split"
+    assert (card["evaluated_student_run_id"], card["evaluated_teacher_run_id"]) == (student[1], teacher[1])
+
+
 def test_the_response_bank_holds_held_out_replies_too(exported, ingested):
     import json
 

@@ -14,6 +14,7 @@ from mtassist.contracts import (
     MODEL_RUN_FILE,
     MODEL_TOKENIZER_DIR,
 )
+from mtassist.data.dataset import rows_by_split
 from mtassist.model.source import ModelSourceError
 from tests.components.conftest import TINY_STEPS
 
@@ -41,6 +42,8 @@ def test_the_mlflow_run_holds_parameters_validation_metrics_and_lineage(teacher,
     assert run.data.params["layers"] == "2" and run.data.params["max_steps"] == str(TINY_STEPS)
     assert run.data.params["loss_weighting"] == "pcgrad"
     assert "validation_score" in run.data.metrics and "best_validation_score" in run.data.metrics
+    assert run.data.params["training_splits"] == "train"
+    assert run.data.params["training_rows"] == str(len(rows_by_split(Path(ingested[0].path))["train"]))
 
 
 def test_a_model_directory_without_config_is_refused_naming_it(ingested, source_cache, store, tmp_path):

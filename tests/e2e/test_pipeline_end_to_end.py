@@ -1,5 +1,6 @@
 """The whole system on this machine: the pipeline through kfp's local runner on a small slice,
-then the real Triton server on the promoted champion, asked over gRPC through the CLI."""
+releasing models trained again on every split, then the real Triton server on the promoted
+champion, asked over gRPC through the CLI."""
 
 import json
 
@@ -21,7 +22,14 @@ def finished_run(tmp_path_factory):
     TEST_CACHE.mkdir(parents=True, exist_ok=True)
     (home / "cache").symlink_to(TEST_CACHE, target_is_directory=True)
     settings = Settings(home=home)
-    options = RunOptions(data_size="small", max_steps=60, batch_size=16, student_layers="2", check_answers=False)
+    options = RunOptions(
+        data_size="small",
+        max_steps=60,
+        batch_size=16,
+        student_layers="2",
+        release_on_every_split=True,
+        check_answers=False,
+    )
     run_locally(settings, options)
     registry.use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
     return settings
@@ -38,6 +46,23 @@ def test_pipeline_registers_and_promotes_the_student_with_lineage(finished_run):
     assert {"dataset_version", "git_commit", "teacher_run_id", "student_run_id", "onnx_sha256"} <= set(tags)
     metrics = registry.version_metrics(champion)
     assert {"score", "route_accuracy", "slot_f1", "response_mrr", "latency_p95_ms"} <= set(metrics)
+
+
+def test_the_released_weights_trained_on_every_split_and_carry_the_evaluated_runs_metrics(finished_run):
+    from mlflow.tracking import MlflowClient
+
+    from mtassist import registry
+
+    champion = registry.version_by_alias(CHAMPION_ALIAS)
+    tags = MlflowClient().get_model_version(champion.name, champion.version).tags
+    assert tags["trained_on"] == "every split"
+    assert tags["student_run_id"] != tags["evaluated_student_run_id"]
+    assert tags["teacher_run_id"] != tags["evaluated_teacher_run_id"]
+    evaluated = MlflowClient().get_run(tags["evaluated_student_run_id"])
+    released = MlflowClient().get_run(tags["student_run_id"])
+    assert evaluated.data.params["training_splits"] == "train"
+    assert released.data.params["training_splits"] == "train,validation,test,test_values"
+    assert released.data.metrics["steps"] == evaluated.data.metrics["best_step"]
 
 
 def test_served_champion_answers_over_grpc_through_the_cli(finished_run, capsys):

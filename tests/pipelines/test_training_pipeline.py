@@ -11,6 +11,8 @@ STEPS = (
     "train-teacher",
     "distill-student",
     "evaluate",
+    "release-teacher",
+    "release-student",
     "export",
     "register",
     "promote",
@@ -33,12 +35,14 @@ def test_compiled_pipeline_chains_every_step_in_order(tmp_path):
     ]
     assert "validate" in tasks["train-teacher"]["dependentTasks"]
     assert "promote" in tasks["deploy"]["dependentTasks"]
+    assert "evaluate" in tasks["release-teacher"]["dependentTasks"], "models are released once evaluated"
+    assert {"release-teacher", "release-student"} <= set(tasks["export"]["dependentTasks"])
 
 
 def test_training_steps_ask_for_a_gpu_and_every_step_mounts_the_state_volume(tmp_path):
     spec, platform = _compiled(tmp_path)
     executors = spec["deploymentSpec"]["executors"]
-    for step in ("train-teacher", "distill-student"):
+    for step in ("train-teacher", "distill-student", "release-teacher", "release-student"):
         resources = executors[f"exec-{step}"]["container"]["resources"]
         assert resources["accelerator"]["resourceType"] == GPU_RESOURCE
     assert "accelerator" not in executors["exec-ingest"]["container"].get("resources", {})
@@ -55,3 +59,4 @@ def test_locations_are_pipeline_parameters_with_local_defaults(tmp_path):
         assert name in parameters
     assert parameters["tracking_uri"]["defaultValue"] == ""
     assert parameters["data_size"]["defaultValue"] == "default"
+    assert parameters["release_on_every_split"]["defaultValue"] is False

@@ -56,6 +56,38 @@ def test_a_worse_challenger_is_refused_on_scores_measured_on_its_own_test_split(
     assert gate["champion"]["route_accuracy"] > gate["challenger"]["route_accuracy"]
 
 
+def test_a_challenger_trained_on_every_split_is_compared_on_its_held_out_metrics(tracking, toy_bundles, toy_dataset):
+    _promote(_register(toy_bundles["trained"], 0.1), toy_dataset)
+    # Scoring this bundle would refuse it (the test above); its weights saw the test rows, so the
+    # metrics of its held-out evaluation count instead.
+    challenger = _register(toy_bundles["untrained"], 1.0)
+    registry.set_version_tags(challenger, {"trained_on": "every split"})
+    decision = _promote(challenger, toy_dataset)
+    assert decision["promoted"] and _champion() == challenger
+    gate = json.loads(_tags(challenger)["gate"])
+    assert gate["compared_on"] == (
+        "challenger: registered held-out metrics (its weights trained on every split); "
+        "champion: test split of dataset toy000000000"
+    )
+    assert gate["challenger"]["route_accuracy"] == 1.0
+
+
+def test_a_champion_trained_on_every_split_is_compared_on_its_held_out_metrics(tracking, toy_bundles, toy_dataset):
+    # Scored on the test split, this champion loses to the trained challenger (two tests above);
+    # its weights saw the test rows, so the metrics of its held-out evaluation count instead.
+    champion = _register(toy_bundles["untrained"], 1.0)
+    registry.set_version_tags(champion, {"trained_on": "every split"})
+    _promote(champion, toy_dataset)
+    decision = _promote(_register(toy_bundles["trained"], 0.1), toy_dataset)
+    gate = json.loads(_tags("2")["gate"])
+    assert gate["compared_on"] == (
+        "challenger: test split of dataset toy000000000; "
+        "champion: registered held-out metrics (its weights trained on every split)"
+    )
+    assert set(gate["champion"].values()) == {1.0}
+    assert not decision["promoted"] and "response_mrr" in decision["reason"] and _champion() == champion
+
+
 def test_an_equal_challenger_is_promoted_and_remembers_the_champion_it_replaced(tracking, toy_bundles, toy_dataset):
     _promote(_register(toy_bundles["trained"], 0.9), toy_dataset)
     # Registered as worse, but the same bundle scores the same on the same rows.

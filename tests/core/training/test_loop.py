@@ -56,6 +56,22 @@ def test_training_resumes_from_its_checkpoint(tiny_model, tokenizer, toy_rows, t
     assert resumed.steps == 6 and [h["step"] for h in resumed.history] == [2, 4, 6]
 
 
+def test_without_validation_rows_every_step_trains_and_the_last_weights_stay(
+    tiny_model, tokenizer, toy_rows, monkeypatch, tmp_path
+):
+    def never(*args, **kwargs):
+        raise AssertionError("nothing to validate on")
+
+    monkeypatch.setattr(loop, "evaluate_model", never)
+    config = TrainingConfig(max_steps=6, batch_size=4, eval_every=2, patience=1)
+    result = train(tiny_model, tokenizer, toy_rows, [], config, checkpoint_dir=tmp_path)
+    assert (result.steps, result.best_step, result.history, result.stopped_early) == (6, 6, [], False)
+    saved = torch.load(tmp_path / CHECKPOINT_FILE, weights_only=False)
+    assert saved["state"]["step"] == 6 and saved["best_weights"] is None, "resumable, and no weights chosen"
+    for name, value in tiny_model.state_dict().items():
+        assert torch.equal(value, saved["model"][name].cpu()), f"{name}: not the last step's weights"
+
+
 def _fresh_model(label_space, tokenizer):
     from mtassist.model.multitask import build_tiny_model
 
