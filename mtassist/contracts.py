@@ -181,6 +181,9 @@ TAG_ROLLED_BACK_BY = "rolled_back_by"
 TAG_ROLLED_BACK_AT = "rolled_back_at"
 TAG_GATE = "gate"
 """The promotion gate's verdict on a version, with the figures it compared (JSON)."""
+TAG_METRIC_SOURCES = "metric_sources"
+"""Where a version's metrics were measured (JSON): the evaluated runs, what their weights trained
+on, and the rows behind each metric name prefix (`mtassist.evaluation.METRIC_SOURCES`)."""
 
 # --- serving targets ----------------------------------------------------------------------------
 

@@ -225,6 +225,17 @@ def span_f1(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]])
     return 2 * precision * recall / (precision + recall)
 
 
+METRIC_SOURCES: dict[str, str] = {
+    "": "test split: templates, conversations and rated sentences no training row came from",
+    "unseen_values_": "unseen-values split: commands of training templates filled with held-out values",
+    "unseen_values_context_": "unseen-values split, with its home's names (held-out areas, floors, names) as CONTEXT",
+    "noisy_": "test split commands with the training noise applied (typos, dropped words, casing)",
+    "noisy_context_": "noisy test split commands, with every seen area, floor and name as CONTEXT",
+    "probe_": "hand-written probes (mtassist.data.probes)",
+}
+"""The rows behind each metric of `evaluate_splits`, by the prefix of its name."""
+
+
 def evaluate_splits(
     model: MultiTaskModel | Forward, tokenizer: PreTrainedTokenizerBase, splits: dict[str, list[dict]], max_length: int
 ) -> Evaluation:

@@ -16,8 +16,12 @@ from pathlib import Path
 
 from mtassist.contracts import (
     BUNDLE_CARD,
+    CARD_EVALUATED_STUDENT_RUN_ID,
+    CARD_EVALUATED_TEACHER_RUN_ID,
     CARD_LATENCY_P50_MS,
     CARD_LATENCY_P95_MS,
+    CARD_STUDENT_RUN_ID,
+    CARD_TEACHER_RUN_ID,
     CARD_TRAINED_ON,
     CHALLENGER_ALIAS,
     CHAMPION_ALIAS,
@@ -26,6 +30,7 @@ from mtassist.contracts import (
     LINEAGE_PACKAGES,
     LINEAGE_PIPELINE_RUN,
     TAG_GATE,
+    TAG_METRIC_SOURCES,
     TRAINED_ON_TRAIN_SPLIT,
 )
 from mtassist.errors import MtassistError
@@ -60,9 +65,25 @@ def register(bundle_dir: Path, student_metrics: dict[str, float], git_commit: st
     lineage[LINEAGE_GIT_COMMIT] = git_commit
     lineage[LINEAGE_PIPELINE_RUN] = pipeline_run_id
     lineage[LINEAGE_PACKAGES] = installed_packages()
+    lineage[TAG_METRIC_SOURCES] = json.dumps(metric_sources(card))
     latency = {key: card[key] for key in (CARD_LATENCY_P50_MS, CARD_LATENCY_P95_MS)}
     version = register_bundle(Path(bundle_dir), {**student_metrics, **latency}, lineage)
     return asdict(version)
+
+
+def metric_sources(card: dict) -> dict:
+    """Where a version's metrics come from: the evaluated student (and its teacher), the rows its
+    weights trained on, and the rows behind each metric prefix; the latency is the bundle's own."""
+    from mtassist.evaluation import METRIC_SOURCES
+
+    return {
+        "evaluated_student_run_id": card.get(CARD_EVALUATED_STUDENT_RUN_ID, card.get(CARD_STUDENT_RUN_ID)),
+        "evaluated_teacher_run_id": card.get(CARD_EVALUATED_TEACHER_RUN_ID, card.get(CARD_TEACHER_RUN_ID)),
+        "evaluated_models_trained_on": TRAINED_ON_TRAIN_SPLIT,
+        "released_weights_trained_on": card.get(CARD_TRAINED_ON, TRAINED_ON_TRAIN_SPLIT),
+        "metric_prefixes": {prefix or "(none)": rows for prefix, rows in METRIC_SOURCES.items()},
+        "latency": "the released bundle, measured at export",
+    }
 
 
 def bundle_metrics(reference: str, rows: list[dict]) -> dict[str, float]:

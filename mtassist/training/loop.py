@@ -157,9 +157,10 @@ def train(
             next(sampler)
         restore_rng_state(saved["rng"])
         log.info("%s: resuming from step %d", description, state["step"])
+    validation = f"validation on {len(eval_rows)} rows every {eval_every} steps" if eval_rows else "no validation"
     log.info(
-        "%s: %d steps of %d on %s; validation on %d rows every %d steps; task pool sizes %s",
-        description, steps, config.batch_size, hardware.describe(), len(eval_rows), eval_every, pool_sizes,
+        "%s: %d steps of %d on %s; %s; task pool sizes %s",
+        description, steps, config.batch_size, hardware.describe(), validation, pool_sizes,
     )  # fmt: skip
 
     progress = tqdm(total=steps, initial=state["step"], desc=description, unit="step", dynamic_ncols=True)

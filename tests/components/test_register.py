@@ -14,6 +14,17 @@ def test_register_creates_the_challenger_with_lineage_tags(registered, exported,
     assert version.tags["student_run_id"] == student[1]
 
 
+def test_the_version_says_where_each_metric_was_measured(registered, student, teacher, store):
+    import json
+
+    tags = MlflowClient(store.tracking_uri).get_model_version(REGISTERED_MODEL_NAME, registered).tags
+    sources = json.loads(tags["metric_sources"])
+    assert (sources["evaluated_student_run_id"], sources["evaluated_teacher_run_id"]) == (student[1], teacher[1])
+    assert sources["evaluated_models_trained_on"] == sources["released_weights_trained_on"] == "train split"
+    assert sources["metric_prefixes"]["(none)"].startswith("test split")
+    assert sources["metric_prefixes"]["unseen_values_"].startswith("unseen-values split")
+
+
 def test_the_registered_run_holds_the_gate_metrics(registered, store):
     client = MlflowClient(store.tracking_uri)
     run = client.get_run(client.get_model_version(REGISTERED_MODEL_NAME, registered).run_id)

@@ -56,6 +56,9 @@ def test_the_released_weights_trained_on_every_split_and_carry_the_evaluated_run
     champion = registry.version_by_alias(CHAMPION_ALIAS)
     tags = MlflowClient().get_model_version(champion.name, champion.version).tags
     assert tags["trained_on"] == "every split"
+    sources = json.loads(tags["metric_sources"])
+    assert sources["released_weights_trained_on"] == "every split"
+    assert sources["evaluated_student_run_id"] == tags["evaluated_student_run_id"]
     assert tags["student_run_id"] != tags["evaluated_student_run_id"]
     assert tags["teacher_run_id"] != tags["evaluated_teacher_run_id"]
     evaluated = MlflowClient().get_run(tags["evaluated_student_run_id"])
