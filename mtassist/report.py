@@ -186,7 +186,9 @@ def quality_markdown(figures: QualityFigures, command: str, weighting_section: s
         "",
         f"Written by `{command}` on {when} ({platform.machine()}, Python {platform.python_version()}).",
         f"Test split of dataset `{figures.dataset_version[:12]}`: {figures.test_rows} rows. Templates, "
-        "conversations and reviews in the test split are not in training (splits are by group).",
+        "conversations and reviews in the test split are not in training (splits are by group). These are "
+        "the evaluated models; a run with `--release-on-every-split` releases them trained again on every "
+        "split, and its registered version carries these held-out figures (its `metric_sources` tag).",
         *_training_lines(figures),
         "",
         "## Per head",
