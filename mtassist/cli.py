@@ -429,9 +429,13 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from mtassist.pipelines.runner import submit
+    from mtassist.pipelines.runner import submit, typed_arguments
 
-    arguments = dict(kv.split("=", 1) for kv in args.param)
+    try:
+        arguments = typed_arguments(args.param)
+    except ValueError as error:
+        print(f"mtassist pipeline submit: {error}", file=sys.stderr)
+        return 2
     print(f"started run {submit(args.host, arguments)} on {args.host}")
     return 0
 
@@ -609,7 +613,12 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.set_defaults(handler=cmd_compile)
     submit = pipeline_commands.add_parser("submit", help="start a run on a Kubeflow Pipelines endpoint")
     submit.add_argument("--host", required=True, help="Kubeflow Pipelines API, e.g. http://ml-pipeline-ui.kubeflow")
-    submit.add_argument("--param", action="append", default=[], help="NAME=VALUE pipeline argument (repeatable)")
+    submit.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        help="NAME=VALUE pipeline argument (repeatable), read as its parameter's type: 7, 2.5, true or false, text",
+    )
     submit.set_defaults(handler=cmd_submit)
     return parser
 

@@ -123,6 +123,43 @@ def compile_pipeline(output: Path) -> Path:
     return output
 
 
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+_KIND_WORDS = {int: "a whole number", float: "a number"}
+
+
+def typed_arguments(pairs: list[str]) -> dict[str, object]:
+    """NAME=VALUE strings as pipeline arguments of the types the pipeline declares ("true" for a bool).
+
+    Raises:
+        ValueError: a pair without "=", a name the pipeline does not take (the message lists
+            them), or a value its parameter's type cannot take.
+    """
+    import inspect
+
+    from mtassist.pipelines.training import training_pipeline
+
+    parameters = inspect.signature(training_pipeline.pipeline_func).parameters
+    arguments: dict[str, object] = {}
+    for pair in pairs:
+        name, equals, text = pair.partition("=")
+        if not equals:
+            raise ValueError(f"{pair!r} is not NAME=VALUE")
+        if name not in parameters:
+            raise ValueError(f"the pipeline has no parameter {name!r}; it takes {', '.join(parameters)}")
+        kind = parameters[name].annotation
+        kind = {"bool": bool, "int": int, "float": float, "str": str}.get(kind, kind)  # postponed annotations
+        if kind is bool:
+            if text.lower() not in _TRUE + _FALSE:
+                raise ValueError(f"{name} is true or false, not {text!r}")
+            arguments[name] = text.lower() in _TRUE
+        else:
+            try:
+                arguments[name] = kind(text)
+            except ValueError as error:
+                raise ValueError(f"{name} takes {_KIND_WORDS.get(kind, kind.__name__)}, not {text!r}") from error
+    return arguments
+
+
 def submit(host: str, arguments: dict[str, object], experiment: str = MLFLOW_EXPERIMENT) -> str:
     """Start a run on a Kubeflow Pipelines endpoint; returns the run id."""
     import kfp
