@@ -111,10 +111,10 @@ def train(
 ) -> TrainingResult:
     """Train in place and leave the model, on the CPU, at its best validation `selection_metric`
     (the mean `score` of every head by default); without `validation_rows`, it trains for every
-    step and keeps the last weights (a model trained again on every split after its evaluation). `slots_by_intent` False validates slots without
-    the predicted intent's slot names (a model that does not learn intents). `replies`: where
-    validation's candidate replies are embedded (the teacher, for a student served with the
-    teacher's bank); None: by the model itself.
+    step and keeps the last weights (a model trained again on every split after its evaluation).
+    `slots_by_intent` False validates slots without the predicted intent's slot names (a model
+    that does not learn intents). `replies`: where validation's candidate replies are embedded
+    (the teacher, for a student served with the teacher's bank); None: by the model itself.
 
     With `checkpoint_dir`, the state (weights, optimizer, schedule, random generators) is saved
     after every validation, and a run that finds a checkpoint there resumes from it and ends as
