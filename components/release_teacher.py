@@ -12,6 +12,7 @@ def release_teacher(
     cache_dir: str,
     tracking_uri: str,
     loss_weighting: str,
+    adversarial_epsilon: float,
     batch_size: int,
     seed: int,
     released_teacher: Output[Model],
@@ -27,7 +28,9 @@ def release_teacher(
 
     if every_split:
         settings = open_tracking(tracking_uri)
-        config = TrainingConfig(loss_weighting=loss_weighting, batch_size=batch_size, seed=seed)
+        config = TrainingConfig(
+            loss_weighting=loss_weighting, adversarial_epsilon=adversarial_epsilon, batch_size=batch_size, seed=seed
+        )
         record = run_step(
             Path(dataset.path),
             Path(teacher.path),

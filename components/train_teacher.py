@@ -11,6 +11,7 @@ def train_teacher(
     tracking_uri: str,
     epochs: float,
     loss_weighting: str,
+    adversarial_epsilon: float,
     max_steps: int,
     batch_size: int,
     seed: int,
@@ -25,7 +26,12 @@ def train_teacher(
 
     settings = open_tracking(tracking_uri)
     config = TrainingConfig(
-        epochs=epochs, loss_weighting=loss_weighting, max_steps=max_steps or None, batch_size=batch_size, seed=seed
+        epochs=epochs,
+        loss_weighting=loss_weighting,
+        adversarial_epsilon=adversarial_epsilon,
+        max_steps=max_steps or None,
+        batch_size=batch_size,
+        seed=seed,
     )
     record = run_step(
         Path(dataset.path),

@@ -101,6 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         teacher_epochs=args.teacher_epochs,
         student_epochs=args.student_epochs,
         teacher_loss_weighting=args.teacher_loss_weighting,
+        teacher_adversarial_epsilon=args.teacher_adversarial_epsilon,
         max_steps=args.max_steps,
         batch_size=args.batch_size,
         student_layers=args.student_layers,
@@ -277,11 +278,12 @@ def cmd_report_quality(args: argparse.Namespace) -> int:
 
 
 def cmd_report_weighting(args: argparse.Namespace) -> int:
-    from mtassist.bench_model import write_section
+    from mtassist.bench_model import read_section, write_section
     from mtassist.data.dataset import load_manifest
     from mtassist.pipelines.runner import latest_local_run
     from mtassist.registry import use_tracking
     from mtassist.training.config import TrainingConfig
+    from mtassist.weighting_comparison import SECTION as WEIGHTING_SECTION
     from mtassist.weighting_comparison import compare_weightings, log_to_mlflow, weighting_markdown
 
     settings = _settings(args)
@@ -290,13 +292,17 @@ def cmd_report_weighting(args: argparse.Namespace) -> int:
     use_tracking(settings.resolved_tracking_uri, settings.resolved_artifact_root)
     evaluation = json.loads(run["evaluation"].read_text())
     weightings = args.weighting or list(LOSS_WEIGHTINGS)
+    epsilons = args.adversarial_epsilon or [DEFAULTS.teacher_adversarial_epsilon]
     config = TrainingConfig(epochs=DEFAULTS.teacher_epochs, batch_size=DEFAULTS.batch_size, seed=DEFAULTS.seed)
     figures = compare_weightings(
         run["dataset"], run["teacher"], evaluation["models"]["teacher"]["metrics"], weightings, config,
-        settings.cache_dir,
+        settings.cache_dir, epsilons=epsilons,
     )  # fmt: skip
     command = _named_run("mtassist report weighting", args) + "".join(f" --weighting {w}" for w in weightings)
-    markdown = weighting_markdown(figures, command, _machine(), load_manifest(run["dataset"])["version"])
+    if args.adversarial_epsilon:
+        command += "".join(f" --adversarial-epsilon {e:g}" for e in epsilons)
+    previous = read_section(Path(args.output), WEIGHTING_SECTION)
+    markdown = weighting_markdown(figures, command, _machine(), load_manifest(run["dataset"])["version"], previous)
     write_section(Path(args.output), markdown, heading="# mtassist quality")
     print("\n" + markdown)
     print(f"written to {args.output}; logged to MLflow as run {log_to_mlflow(figures, markdown)}")
@@ -465,6 +471,13 @@ def build_parser() -> argparse.ArgumentParser:
         "mtassist report weighting)",
     )
     run.add_argument(
+        "--teacher-adversarial-epsilon",
+        type=float,
+        default=DEFAULTS.teacher_adversarial_epsilon,
+        help="FGM adversarial training of the teacher: each utterance's word embeddings moved this far "
+        "along the loss gradient, a second pass per step (default %(default)s: off)",
+    )
+    run.add_argument(
         "--max-steps", type=int, default=DEFAULTS.max_steps, help="cap on training steps per model (0: by epochs)"
     )
     run.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
@@ -545,9 +558,16 @@ def build_parser() -> argparse.ArgumentParser:
         "teacher stands for its weighting, each other one trains a teacher (minutes on a CPU)",
     )
     weighting.add_argument(
+        "--adversarial-epsilon",
+        action="append",
+        type=float,
+        help="an FGM epsilon to train each weighting with (repeatable; 0: without FGM; default "
+        f"{DEFAULTS.teacher_adversarial_epsilon:g}, the pipeline's); a teacher with FGM takes about twice as long",
+    )
+    weighting.add_argument(
         "--output", default=QUALITY_REPORT, help=f"where the Markdown goes (default {QUALITY_REPORT})"
     )
-    weighting.set_defaults(handler=cmd_report_weighting, weighting=None)
+    weighting.set_defaults(handler=cmd_report_weighting, weighting=None, adversarial_epsilon=None)
 
     distillation = report_commands.add_parser(
         "distillation", help="students from different teacher layers, side by side: docs/DISTILLATION.md"

@@ -127,6 +127,8 @@ CARD_MAX_LENGTH = "max_length"
 CARD_LOSS_WEIGHTING = "loss_weighting"
 """How the teacher combined its heads' losses (`training.config.LOSS_WEIGHTINGS`); a teacher's run
 record without it was trained `static`."""
+CARD_ADVERSARIAL_EPSILON = "adversarial_epsilon"
+"""The teacher's FGM epsilon (`training.adversarial`); 0, or absent in older records: trained without."""
 CARD_ONNX_SHA256 = "onnx_sha256"
 CARD_ONNX_INT8_SHA256 = "onnx_int8_sha256"
 CARD_RESPONSE_BANK_ENCODER = "response_bank_encoder"

@@ -27,6 +27,8 @@ class RunOptions:
     student_epochs: float = STUDENT_EPOCHS
     teacher_loss_weighting: str = _TRAINING.loss_weighting
     """How the teacher combines its heads' losses: one of `training.weighting.LOSS_WEIGHTINGS`."""
+    teacher_adversarial_epsilon: float = _TRAINING.adversarial_epsilon
+    """FGM adversarial training of the teacher on its word embeddings (`training.adversarial`); 0: off."""
     max_steps: int = 0
     """A cap on training steps per model; 0 trains by epochs."""
     batch_size: int = _TRAINING.batch_size

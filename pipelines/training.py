@@ -58,6 +58,7 @@ def training_pipeline(
     teacher_epochs: float = DEFAULTS.teacher_epochs,
     student_epochs: float = DEFAULTS.student_epochs,
     teacher_loss_weighting: str = DEFAULTS.teacher_loss_weighting,
+    teacher_adversarial_epsilon: float = DEFAULTS.teacher_adversarial_epsilon,
     max_steps: int = DEFAULTS.max_steps,
     batch_size: int = DEFAULTS.batch_size,
     student_layers: str = DEFAULTS.student_layers,
@@ -84,6 +85,7 @@ def training_pipeline(
             tracking_uri=tracking_uri,
             epochs=teacher_epochs,
             loss_weighting=teacher_loss_weighting,
+            adversarial_epsilon=teacher_adversarial_epsilon,
             max_steps=max_steps,
             batch_size=batch_size,
             seed=seed,
@@ -113,6 +115,7 @@ def training_pipeline(
             cache_dir=cache_dir,
             tracking_uri=tracking_uri,
             loss_weighting=teacher_loss_weighting,
+            adversarial_epsilon=teacher_adversarial_epsilon,
             batch_size=batch_size,
             seed=seed,
         )

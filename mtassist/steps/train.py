@@ -21,6 +21,7 @@ from transformers import PreTrainedTokenizerBase
 
 from mtassist.contracts import (
     ALL_SPLITS,
+    CARD_ADVERSARIAL_EPSILON,
     CARD_DATASET_VERSION,
     CARD_EVALUATED_STUDENT_RUN_ID,
     CARD_EVALUATED_TEACHER_RUN_ID,
@@ -70,6 +71,7 @@ def train_teacher(
         CARD_DATASET_VERSION: version,
         CARD_MODEL_SOURCE: model_source,
         CARD_LOSS_WEIGHTING: config.loss_weighting,
+        CARD_ADVERSARIAL_EPSILON: config.adversarial_epsilon,
     }
     if evaluated is not None:
         config = _release_config(config, evaluated)

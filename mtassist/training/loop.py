@@ -1,13 +1,14 @@
 """Multi-task training: the loop shared by the teacher and the distilled student.
 
 AdamW with linear warm-up and decay, temperature sampling over tasks, static task weights,
-early stopping on a validation sample that covers every head and intent (patience counts the
+optional FGM adversarial training on the word embeddings (`training.adversarial`), early
+stopping on a validation sample that covers every head and intent (patience counts the
 validations since the top score last rose; the weights kept are the latest validated within
 `selection_tolerance` of it, so a sample's noise does not throw away passes that still taught
-the model), fixed seeds and CPU
-threads, a resumable checkpoint, CUDA with mixed precision where there is a GPU, and a progress
-bar with the running loss of each term. The loss is a function of (model, batch), so
-distillation reuses the loop; a loss that is a module has its own weights trained and checkpointed.
+the model), fixed seeds and CPU threads, a resumable checkpoint, CUDA with mixed precision where
+there is a GPU, and a progress bar with the running loss of each term. The loss is a function of
+(model, batch), so distillation reuses the loop; a loss that is a module has its own weights
+trained and checkpointed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from mtassist.inference import ReplySource, TorchForward
 from mtassist.model.multitask import MultiTaskModel, MultiTaskOutput
 from mtassist.seeding import restore_rng_state, rng_state, seed_everything
 from mtassist.slots import IGNORE_INDEX
+from mtassist.training.adversarial import EmbeddingAdversary
 from mtassist.training.anchor import EmbeddingAnchor
 from mtassist.training.batches import Batch, Collator, TaskSampler, task_pools
 from mtassist.training.config import EVALUATIONS_PER_RUN, TrainingConfig
@@ -165,20 +168,29 @@ def train(
 
     progress = tqdm(total=steps, initial=state["step"], desc=description, unit="step", dynamic_ncols=True)
     running = RunningLosses()
+    adversary = EmbeddingAdversary(model, config.adversarial_epsilon) if config.adversarial_epsilon else None
     model.train()
     stopped_early = False
     while state["step"] < steps:
         task, rows = next(sampler)
-        with hardware.autocast():
-            losses = loss_fn(model, collate(rows, task).to(hardware.device))
+        batch = collate(rows, task).to(hardware.device)
+        with hardware.autocast(), adversary.recording() if adversary else nullcontext():
+            losses = loss_fn(model, batch)
             if not losses:
                 raise ValueError(f"the loss function gave no term for a batch drawn for {task!r}")
             terms = weighting.terms(losses)
         optimizer.zero_grad(set_to_none=True)
         if weighting.method == "pcgrad":
+            if adversary:
+                adversary.keep_gradients(sum(terms.values()))
             backward_with_surgery(model, terms, scaler.scale)
         else:
             scaler.scale(sum(terms.values())).backward()
+        if adversary:
+            with hardware.autocast(), adversary.perturbed():
+                adversarial = sum(weighting.terms(loss_fn(model, batch)).values())
+            scaler.scale(adversarial).backward()
+            losses = {**losses, "adversarial": adversarial}
         scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         scaler.step(optimizer)
@@ -224,6 +236,8 @@ def train(
                 progress.write(f"{description}: no better validation score in {config.patience} evaluations; stopping")
                 break
     progress.close()
+    if adversary:
+        adversary.close()
     model.to("cpu")
     if best_weights is not None:
         model.load_state_dict(best_weights)

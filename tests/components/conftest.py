@@ -57,8 +57,8 @@ def teacher(ingested, tiny_encoder_dir, source_cache, store, tmp_path_factory) -
     model = Model(uri=str(tmp_path_factory.mktemp("teacher") / "model"))
     run_id = train_teacher.python_func(
         dataset=ingested[0], model_source=str(tiny_encoder_dir), cache_dir=str(source_cache),
-        tracking_uri=store.tracking_uri, epochs=1.0, loss_weighting="pcgrad", max_steps=TINY_STEPS, batch_size=8, seed=13,
-        teacher=model,
+        tracking_uri=store.tracking_uri, epochs=1.0, loss_weighting="pcgrad", adversarial_epsilon=0.05,
+        max_steps=TINY_STEPS, batch_size=8, seed=13, teacher=model,
     )  # fmt: skip
     return model, run_id
 

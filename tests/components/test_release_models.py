@@ -20,8 +20,8 @@ def _release(every_split, ingested, teacher, student, tiny_encoder_dir, source_c
     released_student = Model(uri=str(folder / "student"))
     release_teacher.python_func(
         dataset=ingested[0], teacher=teacher[0], every_split=every_split, model_source=str(tiny_encoder_dir),
-        cache_dir=str(source_cache), tracking_uri=store.tracking_uri, loss_weighting="pcgrad", batch_size=8, seed=13,
-        released_teacher=released_teacher,
+        cache_dir=str(source_cache), tracking_uri=store.tracking_uri, loss_weighting="pcgrad", adversarial_epsilon=0.05,
+        batch_size=8, seed=13, released_teacher=released_teacher,
     )  # fmt: skip
     release_student.python_func(
         dataset=ingested[0], released_teacher=released_teacher, student=student[0], every_split=every_split,

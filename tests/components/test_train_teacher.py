@@ -8,6 +8,7 @@ from mlflow.tracking import MlflowClient
 
 from mtassist.components.train_teacher import train_teacher
 from mtassist.contracts import (
+    CARD_ADVERSARIAL_EPSILON,
     MODEL_ENCODER_DIR,
     MODEL_HEADS_FILE,
     MODEL_LABELS_FILE,
@@ -51,23 +52,24 @@ def test_a_model_directory_without_config_is_refused_naming_it(ingested, source_
     with pytest.raises(ModelSourceError, match="not-a-model has no config.json"):
         train_teacher.python_func(
             dataset=ingested[0], model_source=str(tmp_path / "not-a-model"), cache_dir=str(source_cache),
-            tracking_uri=store.tracking_uri, epochs=1.0, loss_weighting="static", max_steps=1, batch_size=8, seed=13,
+            tracking_uri=store.tracking_uri, epochs=1.0, loss_weighting="static", adversarial_epsilon=0.0, max_steps=1, batch_size=8, seed=13,
             teacher=Model(uri=str(tmp_path / "teacher")),
         )  # fmt: skip
 
 
 def test_the_same_seed_trains_the_same_teacher(teacher, ingested, tiny_encoder_dir, source_cache, store, tmp_path):
     """Same commit, data and seed on the CPU: the same validation scores and the same weights (with
-    pcgrad, whose projection order is drawn at random)."""
+    pcgrad, whose projection order is drawn at random, and FGM's adversarial pass)."""
     import torch
 
     again = Model(uri=str(tmp_path / "teacher"))
     train_teacher.python_func(
         dataset=ingested[0], model_source=str(tiny_encoder_dir), cache_dir=str(source_cache),
-        tracking_uri=store.tracking_uri, epochs=1.0, loss_weighting="pcgrad", max_steps=TINY_STEPS, batch_size=8,
-        seed=13, teacher=again,
+        tracking_uri=store.tracking_uri, epochs=1.0, loss_weighting="pcgrad", adversarial_epsilon=0.05,
+        max_steps=TINY_STEPS, batch_size=8, seed=13, teacher=again,
     )  # fmt: skip
     assert again.metadata["best_validation_score"] == teacher[0].metadata["best_validation_score"]
+    assert again.metadata[CARD_ADVERSARIAL_EPSILON] == 0.05, "the record names FGM's epsilon"
     first = torch.load(Path(teacher[0].path) / MODEL_HEADS_FILE, weights_only=True)
     second = torch.load(Path(again.path) / MODEL_HEADS_FILE, weights_only=True)
     assert all(torch.equal(first[name], second[name]) for name in first)

@@ -13,6 +13,7 @@ from mtassist.weighting_comparison import (
     WeightingFigures,
     compare_weightings,
     dataset_marker,
+    table_rows,
     teacher_weighting,
     weighting_markdown,
 )
@@ -34,7 +35,7 @@ def run_teacher(tmp_path, label_space, tokenizer, tiny_encoder_dir):
 def test_the_runs_teacher_stands_for_its_weighting_and_each_other_one_is_trained(
     small_dataset, run_teacher, tracking, tmp_path
 ):
-    assert teacher_weighting(run_teacher) == "static"  # a record from before the choice
+    assert teacher_weighting(run_teacher) == ("static", 0.0)  # a record from before the choice
     config = TrainingConfig(max_steps=3, batch_size=8, eval_every=3, eval_max_rows=40)
     figures = compare_weightings(
         small_dataset, run_teacher, RUN_METRICS, ["pcgrad", "static"], config, tmp_path / "cache", lambda _: None
@@ -48,13 +49,28 @@ def test_the_runs_teacher_stands_for_its_weighting_and_each_other_one_is_trained
     assert [run.data.params["loss_weighting"] for run in runs] == ["pcgrad"]
 
 
+def test_each_fgm_epsilon_trains_a_teacher_beside_the_runs_own(small_dataset, run_teacher, tracking, tmp_path):
+    config = TrainingConfig(max_steps=2, batch_size=8, eval_every=2, eval_max_rows=40)
+    figures = compare_weightings(
+        small_dataset, run_teacher, RUN_METRICS, ["static"], config, tmp_path / "cache", lambda _: None,
+        epsilons=[0.0, 0.3],
+    )  # fmt: skip
+    assert [(f.label, f.train_seconds is None) for f in figures] == [("static", True), ("static + FGM 0.3", False)]
+    runs = tracking.search_runs([tracking.get_experiment_by_name(MLFLOW_EXPERIMENT).experiment_id])
+    assert [run.data.params["adversarial_epsilon"] for run in runs] == ["0.3"]
+    with pytest.raises(ValueError, match="cannot be negative"):
+        compare_weightings(small_dataset, run_teacher, RUN_METRICS, ["static"], config, tmp_path, epsilons=[-1.0])
+
+
 def test_a_trained_teacher_records_its_weighting(small_dataset, tiny_encoder_dir, tracking, tmp_path):
     from mtassist.steps.train import train_teacher
 
-    config = TrainingConfig(max_steps=2, batch_size=8, eval_every=2, eval_max_rows=40, loss_weighting="uncertainty")
+    config = TrainingConfig(
+        max_steps=2, batch_size=8, eval_every=2, eval_max_rows=40, loss_weighting="uncertainty", adversarial_epsilon=0.2
+    )
     train_teacher(small_dataset, tmp_path / "teacher", str(tiny_encoder_dir), tmp_path / "cache", config)
     assert json.loads((tmp_path / "teacher" / MODEL_RUN_FILE).read_text())[CARD_LOSS_WEIGHTING] == "uncertainty"
-    assert teacher_weighting(tmp_path / "teacher") == "uncertainty"
+    assert teacher_weighting(tmp_path / "teacher") == ("uncertainty", 0.2)
 
 
 def test_an_unknown_weighting_is_refused_before_any_training(small_dataset, run_teacher, tmp_path):
@@ -66,11 +82,13 @@ def test_the_section_names_its_dataset_and_the_highest_score_and_is_read_back(tm
     figures = [
         WeightingFigures("static", {**RUN_METRICS, "score": 0.71}, 700, 700),
         WeightingFigures("pcgrad", {**RUN_METRICS, "score": 0.72}, 700, 610, 512.0),
+        WeightingFigures("static", {**RUN_METRICS, "score": 0.70}, 700, 700, 600.0, adversarial_epsilon=0.3),
     ]
     markdown = weighting_markdown(figures, "mtassist report weighting", "2 cores", "c8bce2011c8c")
     assert markdown.startswith(SECTION + "\n") and dataset_marker("c8bce2011c8c") in markdown
     assert "| static | the run's teacher | 700 (700) | 0.710 |" in markdown
     assert "| pcgrad | 512 | 700 (610) | 0.720 |" in markdown
+    assert "| static + FGM 0.3 | 600 | 700 (700) | 0.700 |" in markdown
     assert "Highest test score: pcgrad (0.720). The pipeline's teacher trains with `static`." in markdown
     path = tmp_path / "QUALITY.md"
     path.write_text("# mtassist quality\n\n## Per head\n\nfigures\n")
@@ -78,3 +96,27 @@ def test_the_section_names_its_dataset_and_the_highest_score_and_is_read_back(tm
     assert read_section(path, SECTION) == markdown
     assert read_section(path, "## Per head") == "## Per head\n\nfigures\n"
     assert read_section(path, "## Missing") is None and read_section(tmp_path / "none.md", SECTION) is None
+
+
+def test_rows_measured_earlier_on_the_same_dataset_stay_and_a_new_measurement_replaces_its_row():
+    earlier = weighting_markdown(
+        [
+            WeightingFigures("static", {**RUN_METRICS, "score": 0.71}, 700, 700),
+            WeightingFigures("pcgrad", {**RUN_METRICS, "score": 0.74}, 700, 610, 512.0),
+        ],
+        "mtassist report weighting",
+        "2 cores",
+        "c8bce2011c8c",
+    )
+    static = WeightingFigures("static", {**RUN_METRICS, "score": 0.72}, 700, 700)
+    fgm = WeightingFigures("static", {**RUN_METRICS, "score": 0.70}, 700, 700, 900.0, adversarial_epsilon=0.2)
+    merged = weighting_markdown([static, fgm], "mtassist report weighting", "2 cores", "c8bce2011c8c", earlier)
+    assert list(table_rows(merged)) == ["static", "pcgrad", "static + FGM 0.2"]
+    assert table_rows(merged)["static"]["score"] == "0.720" and table_rows(merged)["pcgrad"]["score"] == "0.740"
+    assert (
+        "Kept from an earlier comparison on the same dataset (its training seconds are that machine's): pcgrad."
+        in merged
+    )
+    assert "Highest test score: pcgrad (0.740)." in merged
+    elsewhere = weighting_markdown([static], "mtassist report weighting", "2 cores", "0123456789ab", earlier)
+    assert list(table_rows(elsewhere)) == ["static"], "rows of another dataset are not kept"
