@@ -153,7 +153,7 @@ def weighting_markdown(
         rows[f.label] = {
             "training s": "the run's teacher" if f.train_seconds is None else f"{f.train_seconds:.0f}",
             "steps (kept)": f"{f.steps} ({f.best_step})",
-            **{m: f"{f.metrics[m]:.3f}" for m in COMPARED_METRICS},
+            **{m: f"{f.metrics[m]:.3f}" for m in COMPARED_METRICS if m in f.metrics},  # older runs: no noisy split
         }
     lines = [
         SECTION,
@@ -207,7 +207,7 @@ def log_to_mlflow(figures: Sequence[WeightingFigures], markdown: str) -> str:
     with tracked_run("weighting_report", tags={"mtassist.step": "report"}) as run:
         for f in figures:
             prefix = f.weighting + (f"_fgm_{f.adversarial_epsilon:g}" if f.adversarial_epsilon else "")
-            mlflow.log_metrics({f"{prefix}.{m}": f.metrics[m] for m in COMPARED_METRICS})
+            mlflow.log_metrics({f"{prefix}.{m}": f.metrics[m] for m in COMPARED_METRICS if m in f.metrics})
         mlflow.log_text(markdown, "WEIGHTING.md")
         mlflow.log_text(json.dumps([asdict(f) for f in figures], indent=1), "weightings.json")
     return run.info.run_id

@@ -99,7 +99,7 @@ class TrainingConfig:
     """FGM adversarial training (`training.adversarial`): each step also trains on its batch with
     every utterance's word embeddings moved this far (L2) along the loss's gradient; 0 turns it
     off. Off by default: on dataset 98f27df8ea25 the teacher scored 0.741 on test at 0.2 and 0.729
-    at 0.5 against 0.746 without, noisy commands included, and trained 2.5 times as long
+    at 0.5 against 0.746 without, noisy commands included, and trained about twice as long
     (docs/QUALITY.md, "Loss weighting")."""
     response_scale: float = 20.0
     embedding_anchor: float = 30.0

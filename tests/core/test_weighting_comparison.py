@@ -120,3 +120,12 @@ def test_rows_measured_earlier_on_the_same_dataset_stay_and_a_new_measurement_re
     assert "Highest test score: pcgrad (0.740)." in merged
     elsewhere = weighting_markdown([static], "mtassist report weighting", "2 cores", "0123456789ab", earlier)
     assert list(table_rows(elsewhere)) == ["static"], "rows of another dataset are not kept"
+
+
+def test_a_teacher_scored_before_the_noisy_split_existed_gets_blank_noisy_cells():
+    clean_only = {name: value for name, value in RUN_METRICS.items() if not name.startswith("noisy_")}
+    markdown = weighting_markdown(
+        [WeightingFigures("static", clean_only, 700, 700)], "mtassist report weighting", "2 cores", "c8bce2011c8c"
+    )
+    row = table_rows(markdown)["static"]
+    assert row["score"] == "0.500" and row["noisy_intent_accuracy"] == row["noisy_frame_accuracy"] == ""
