@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mtassist.contracts import Ports
+from mtassist.serving.layout import RATE_LIMIT_FLAG
 from mtassist.serving.ports import PortInUseError, check_ports_free, free_port, free_ports
 from mtassist.serving.server_tree import (
     STUB_NAME,
@@ -170,6 +171,7 @@ class TritonServer:
             "--disable-auto-complete-config",
             f"--exit-timeout-secs={max(1, int(self.stop_timeout_s) - 5)}",
             f"--backend-config=python,shm-region-prefix-name=mtassist{os.getpid()}-{secrets.token_hex(3)}-",
+            RATE_LIMIT_FLAG,
         ]
         if self.model_control_mode == "explicit":
             args += [f"--load-model={name}" for name in self.load_models]

@@ -31,4 +31,4 @@ USER triton-server
 # The NGC entrypoint stays (it sets up CUDA compatibility); models are loaded explicitly: all of
 # /models at start, later ones through the model-control API by the pipeline's deploy step.
 EXPOSE 8000 8001 8002
-CMD ["tritonserver", "--model-repository=/models", "--model-control-mode=explicit", "--load-model=*"]
+CMD ["tritonserver", "--model-repository=/models", "--model-control-mode=explicit", "--load-model=*", "--rate-limit=execution_count"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mtassist.pipelines import kubernetes as k8s
+from mtassist.serving.layout import RATE_LIMIT_FLAG
 from mtassist.settings import DEFAULT_IMAGE
 from tests.infra.common import INFRA, PINS, image_tag
 
@@ -93,6 +94,7 @@ def test_pipeline_image_uses_the_state_volume_as_home():
 def test_triton_image_loads_models_explicitly():
     (cmd,) = [rest for word, rest in _instructions(DOCKERFILES["triton"]) if word == "CMD"]
     assert '"--model-control-mode=explicit"' in cmd and '"tritonserver"' in cmd
+    assert f'"{RATE_LIMIT_FLAG}"' in cmd  # as the local launcher runs it
 
 
 def test_triton_requirements_are_pinned_as_in_pyproject():

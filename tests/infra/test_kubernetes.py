@@ -23,6 +23,7 @@ from kubernetes_validate.utils import latest_version, major_minor
 
 from mtassist.contracts import Ports
 from mtassist.pipelines import kubernetes as k8s
+from mtassist.serving.layout import RATE_LIMIT_FLAG
 from mtassist.settings import Settings
 from tests.infra.common import INFRA, PINS, image_tag
 
@@ -188,6 +189,7 @@ def test_triton_loads_explicitly_from_the_state_volume(target):
     flags = flag_values(container["args"])
     assert flags["model-control-mode"] == "explicit"
     assert flags["load-model"] == "*"
+    assert f"--rate-limit={flags['rate-limit']}" == RATE_LIMIT_FLAG  # as the local launcher runs it
     assert Path(flags["model-repository"]) == TRITON_REPOSITORY
     claims = {
         v["name"]: v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v

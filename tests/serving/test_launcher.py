@@ -20,6 +20,7 @@ from mtassist.serving.launcher import (
     server_environment,
     wheel_libs_dir,
 )
+from mtassist.serving.layout import RATE_LIMIT_FLAG
 
 
 @pytest.fixture
@@ -61,6 +62,7 @@ def test_explicit_mode_loads_only_the_models_named(some_repository, tmp_path):
     server = TritonServer(some_repository, model_control_mode="explicit", load_models=["tokenizer", "encoder"])
     command = server.command(tmp_path)
     assert "--model-control-mode=explicit" in command
+    assert RATE_LIMIT_FLAG in command  # the `assistant` instances' priorities count
     assert [arg for arg in command if arg.startswith("--load-model")] == [
         "--load-model=tokenizer",
         "--load-model=encoder",

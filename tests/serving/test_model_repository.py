@@ -14,8 +14,10 @@ from mtassist.serving.bundle import BundleError, read_bundle
 from mtassist.serving.layout import MANIFEST, ONNX_MODEL_FILE, PARAM_INTRA_OP_THREADS, PYTHON_MODEL_FILE
 from mtassist.serving.model_configs import (
     MODEL_NAMES,
+    OVERFLOW_PRIORITY,
     HeadDims,
     ServingOptions,
+    assistant_instance_groups,
     model_configs,
     parse_pbtxt,
 )
@@ -57,7 +59,17 @@ def test_assistant_never_waits_for_a_batch_and_sheds_what_its_queue_cannot_hold(
     assert batching.default_queue_policy.max_queue_size == options.max_queue_size
     assert batching.default_queue_policy.timeout_action == mc.ModelQueuePolicy.REJECT
     assert batching.default_queue_policy.default_timeout_microseconds == options.queue_timeout_ms * 1000
-    assert assistant.instance_group[0].count == options.assistant_instances == 2
+    assert sum(group.count for group in assistant.instance_group) == options.assistant_instances == 2
+
+
+@pytest.mark.parametrize("instances", [1, 2, 3])
+def test_the_first_assistant_instance_is_preferred_and_the_rest_take_the_overflow(instances):
+    first, *overflow = assistant_instance_groups(instances)
+    assert (first.count, first.rate_limiter.priority) == (1, 1)
+    assert [(group.count, group.rate_limiter.priority) for group in overflow] == (
+        [(instances - 1, OVERFLOW_PRIORITY)] if instances > 1 else []
+    )
+    assert OVERFLOW_PRIORITY > 100  # the first takes all but about one request in OVERFLOW_PRIORITY while free
 
 
 def test_tensor_names_and_types_are_the_contracts(local_repository):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -192,6 +193,44 @@ def test_concurrent_requests_of_different_lengths_are_batched_without_mixing_ans
             if head in want:
                 assert got[head]["label"] == want[head]["label"]
                 assert got[head]["score"] == pytest.approx(want[head]["score"], abs=1e-4)
+
+
+def test_at_low_load_the_first_assistant_instance_answers_and_the_others_take_the_overflow(client, server):
+    first, *others = _assistant_stubs(server.pid)
+    assert others, "the default config serves `assistant` with more than one instance"
+
+    def cpu_shares(ask_all) -> list[float]:
+        before = [_cpu_seconds(pid) for pid in (first, *others)]
+        ask_all()
+        used = [_cpu_seconds(pid) - start for pid, start in zip((first, *others), before)]
+        return [seconds / sum(used) for seconds in used]
+
+    alone = cpu_shares(lambda: [client.ask([text]) for text in [COMMAND, CHITCHAT] * 150])
+    assert alone[0] > 0.8, f"one request at a time, the first instance did {alone[0]:.0%} of the work"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        busy = cpu_shares(lambda: list(pool.map(lambda text: client.ask([text] * 8), [COMMAND, CHITCHAT] * 100)))
+    assert sum(busy[1:]) > 0.15, f"under load the other instances did only {sum(busy[1:]):.0%} of the work"
+
+
+def _assistant_stubs(server_pid: int) -> list[int]:
+    """The python-backend stub processes of `assistant`, by instance name (group, then index)."""
+    stubs = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            words = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        names = [word.decode() for word in words if word.startswith(f"{contracts.TRITON_ASSISTANT_MODEL}_".encode())]
+        if parent == server_pid and names:
+            stubs[names[0]] = int(stat.parent.name)
+    return [stubs[name] for name in sorted(stubs)]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def test_metrics_are_exposed_for_prometheus(client, server):
