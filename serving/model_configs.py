@@ -256,8 +256,10 @@ def assistant_instance_groups(instances: int) -> list[mc.ModelInstanceGroup]:
     overflow instances (priority OVERFLOW_PRIORITY) take about one request in that many while the
     first is free. Taking turns instead costs a lone request about 0.2 ms of the 2 ms it spends in
     the server on 2 cores (measured at concurrency 1): each switch wakes the other process, its
-    caches cold. Under load every instance is busy and takes what comes. Honoured only when
-    tritonserver runs with `layout.RATE_LIMIT_FLAG`.
+    caches cold. Under load every instance is busy and takes what comes. Unlike a single
+    instance, the pair never meets the batcher's 500 ms stall (`ServingOptions.assistant_instances`):
+    over 8,000 sequential requests the slowest took 17.6 ms, where one instance stalled 15 of
+    3,000 for 505 ms. Honoured only when tritonserver runs with `layout.RATE_LIMIT_FLAG`.
     """
     first = mc.ModelInstanceGroup(
         kind=mc.ModelInstanceGroup.KIND_CPU, count=1, rate_limiter=mc.ModelRateLimiter(priority=1)
