@@ -11,4 +11,4 @@ PARAM_TOP_K_REPLIES = "top_k_replies"
 
 RATE_LIMIT_FLAG = "--rate-limit=execution_count"
 """The tritonserver flag that makes Triton honour each instance group's rate-limiter priority
-(`model_configs.assistant_config`); without it the priorities are ignored and instances take turns."""
+(`model_configs.assistant_instance_groups`); without it the priorities are ignored and instances take turns."""

@@ -123,7 +123,7 @@ class ServingOptions:
             single instance and a queue policy, Triton 2.51's dynamic batcher now and then misses
             a wake-up and a lone request waits 500 ms (seen at concurrency 1 here). The first
             instance takes every request it is free for and the others the overflow
-            (`assistant_config`), so that at low load one warm process answers.
+            (`assistant_instance_groups`), so that at low load one warm process answers.
         precision: the graph `assistant` runs on the local target (PRECISIONS).
         top_k_replies: replies per conversational answer.
         tensorrt_precision: "FP32", "FP16" or "INT8" (target `tensorrt`).
