@@ -229,6 +229,16 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+def distillation_command(args: argparse.Namespace) -> str:
+    """The command line that measured the layer choices, as the report names it: the epochs where
+    they are not the pipeline's, so that a rerun distils the same students."""
+    choices = args.layers or list(LAYER_CHOICES)
+    options = [f"--layers {choice}" for choice in choices]
+    if args.epochs != DEFAULTS.student_epochs:
+        options.append(f"--epochs {args.epochs:g}")
+    return " ".join([_named_run("mtassist report distillation", args), *options])
+
+
 def quality_command(args: argparse.Namespace) -> str:
     """The command line that rewrites the report, as the report names it: its options included."""
     options = (
@@ -323,8 +333,7 @@ def cmd_report_distillation(args: argparse.Namespace) -> int:
     training = TrainingConfig.for_student(epochs=args.epochs, batch_size=DEFAULTS.batch_size, seed=DEFAULTS.seed)
     choices = args.layers or list(LAYER_CHOICES)
     figures = compare_layer_choices(run["dataset"], run["teacher"], choices, training, DistillationConfig())
-    command = _named_run("mtassist report distillation", args) + "".join(f" --layers {c}" for c in choices)
-    markdown = layer_choice_markdown(figures, command, _machine())
+    markdown = layer_choice_markdown(figures, distillation_command(args), _machine())
     write_section(Path(args.output), markdown, heading="# mtassist distillation")
     print(f"written to {args.output}; logged to MLflow as run {log_to_mlflow(figures, markdown)}")
     return 0

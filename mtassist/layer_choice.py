@@ -127,7 +127,7 @@ def layer_choice_markdown(figures: Sequence[LayerChoiceFigures], command: str, m
         SECTION,
         "",
         f"Measured by `{command}` on {machine}: each student distilled from the same teacher with the "
-        "pipeline's settings, scored on the test split; p50 in ONNX Runtime FP32 at batch 1, one thread. "
+        "pipeline's settings (the epochs as the command says), scored on the test split; p50 in ONNX Runtime FP32 at batch 1, one thread. "
         "A head's share of the teacher's score is in brackets.",
         "",
         f"| model | layers | distillation s | p50 ms | {heads} | worst share |",

@@ -7,7 +7,8 @@ import socket
 import pytest
 import yaml
 
-from mtassist.cli import build_parser, main, quality_command
+from mtassist.cli import build_parser, distillation_command, main, quality_command
+from mtassist.options import DEFAULTS
 from mtassist.serving.ports import free_port
 
 
@@ -113,6 +114,18 @@ def test_the_quality_report_names_the_options_that_rewrite_it():
         == "mtassist report quality --home .mtassist-full --output docs/QUALITY-full.md"
     )
     assert command("--run", "mtassist-training-1") == "mtassist report quality --run mtassist-training-1"
+
+
+def test_the_distillation_report_names_its_layer_choices_and_epochs_other_than_the_pipelines():
+    def command(*argv):
+        return distillation_command(build_parser().parse_args(["report", "distillation", *argv]))
+
+    assert command("--layers", "2", "--layers", "2,5") == "mtassist report distillation --layers 2 --layers 2,5"
+    assert command("--layers", "2", "--epochs", "10") == "mtassist report distillation --layers 2 --epochs 10"
+    assert (
+        command("--layers", "3", "--epochs", str(DEFAULTS.student_epochs)) == "mtassist report distillation --layers 3"
+    )
+    assert command().startswith("mtassist report distillation --layers ")  # the default choices, named
 
 
 def test_a_named_run_that_did_not_finish_is_refused_naming_the_finished_ones(tmp_path, capsys):
